@@ -1,0 +1,3 @@
+module github.com/stompbox/stompbox
+
+go 1.26
