@@ -1,0 +1,69 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// A Broker routes messages from publishers to subscriptions.
+type Broker interface {
+	// Subscribe makes s live: it returns once a message published after
+	// it will reach s.
+	Subscribe(ctx context.Context, s *Subscription) error
+	// Unsubscribe stops deliveries to s; unknown subscriptions are ignored.
+	Unsubscribe(ctx context.Context, s *Subscription) error
+	// Publish routes m; it returns once m has been handed to every
+	// subscriber it goes to. m must not be changed afterwards.
+	Publish(ctx context.Context, m *Message) error
+}
+
+// A Subscriber receives messages. Deliver is called from the publisher's
+// goroutine and must not block.
+type Subscriber interface {
+	Deliver(s *Subscription, m *Message)
+}
+
+// A Subscription is one subscriber's interest in one destination.
+type Subscription struct {
+	// ID is the subscriber's name for it (the STOMP subscription id).
+	ID string
+	// Destination is what it subscribes to, e.g. "/topic/chat".
+	Destination string
+	// Subscriber receives its messages.
+	Subscriber Subscriber
+}
+
+// Errors.
+var (
+	ErrBadDestination = errors.New("broker: invalid destination")
+	ErrClosed         = errors.New("broker: closed")
+)
+
+// Destination prefixes the memory broker understands.
+const (
+	TopicPrefix = "/topic/"
+	QueuePrefix = "/queue/"
+)
+
+// MaxDestinationLen is the longest destination ValidDestination accepts.
+const MaxDestinationLen = 1024
+
+// ValidDestination reports whether d is a destination the broker routes:
+// /topic/... or /queue/... with a non-empty name, no longer than
+// MaxDestinationLen, and free of control characters.
+func ValidDestination(d string) bool {
+	if len(d) > MaxDestinationLen {
+		return false
+	}
+	if !(strings.HasPrefix(d, TopicPrefix) && len(d) > len(TopicPrefix)) &&
+		!(strings.HasPrefix(d, QueuePrefix) && len(d) > len(QueuePrefix)) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < 0x20 || d[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,90 @@
+package broker
+
+import (
+	"sync"
+	"unicode/utf8"
+
+	"github.com/stompbox/stompbox/frame"
+)
+
+// A Message is one published message. Build it with NewMessage; once
+// published it is shared by every subscriber and must not change.
+type Message struct {
+	// Destination is where it was published, e.g. "/topic/chat".
+	Destination string
+	// Header holds the headers passed on to subscribers (content-type and
+	// user headers); never destination, content-length or server-owned ones.
+	Header frame.Header
+	// Body is the payload.
+	Body []byte
+
+	text bool
+	enc  [3]struct {
+		once sync.Once
+		b    []byte
+	}
+}
+
+// serverOwned are headers a publisher may not set: the server writes them.
+var serverOwned = map[string]bool{
+	frame.HdrDestination: true, frame.HdrContentLength: true, frame.HdrMessageID: true,
+	frame.HdrSubscription: true, frame.HdrAck: true, frame.HdrReceipt: true,
+	frame.HdrReceiptID: true, frame.HdrTransaction: true,
+}
+
+// NewMessage returns a message for destination with a copy of the headers
+// that may be passed on (server-owned ones are dropped) and the body, which
+// it keeps without copying.
+func NewMessage(destination string, h frame.Header, body []byte) *Message {
+	m := &Message{Destination: destination, Body: body, text: utf8.Valid(body)}
+	keep := 0
+	for _, f := range h {
+		if !serverOwned[string(f.Key)] {
+			keep++
+		}
+	}
+	if keep > 0 {
+		m.Header = make(frame.Header, 0, keep)
+		for _, f := range h {
+			if !serverOwned[string(f.Key)] {
+				m.Header = append(m.Header, f)
+			}
+		}
+		m.Header = m.Header.Clone()
+	}
+	return m
+}
+
+// IsText reports whether the body is valid UTF-8 (and so may travel in a
+// WebSocket text message).
+func (m *Message) IsText() bool { return m.text }
+
+// Encoded returns the part of a MESSAGE frame that every subscriber shares,
+// encoded once for version v: the destination and other header lines, the
+// content-length, the blank line, the body and the NUL. A subscriber writes
+// "MESSAGE\n" and its own header lines before it. The result must not be
+// modified.
+func (m *Message) Encoded(v frame.Version) []byte {
+	i := int(v) - 1
+	if i < 0 || i >= len(m.enc) {
+		i = int(frame.V1_2) - 1
+		v = frame.V1_2
+	}
+	e := &m.enc[i]
+	e.once.Do(func() {
+		n := len(m.Destination) + len(m.Body) + 64
+		for _, f := range m.Header {
+			n += len(f.Key) + len(f.Value) + 2
+		}
+		b := make([]byte, 0, n)
+		b = frame.AppendHeader(b, frame.HdrDestination, m.Destination, v)
+		for _, f := range m.Header {
+			b = frame.AppendHeader(b, string(f.Key), f.Value, v)
+		}
+		b = frame.AppendContentLength(b, len(m.Body))
+		b = append(b, '\n')
+		b = append(b, m.Body...)
+		e.b = append(b, 0)
+	})
+	return e.b
+}
