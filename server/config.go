@@ -1,0 +1,99 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
+)
+
+// Config configures a Server. The zero value of every field is replaced by
+// the default its comment gives.
+type Config struct {
+	// Broker routes SEND frames to /topic/ and /queue/ destinations and
+	// holds subscriptions. Default: a new broker.NewMemory().
+	Broker broker.Broker
+	// App handles SEND frames to application destinations (/app/...).
+	// Default: none; such frames get an ERROR.
+	App Application
+	// Logger receives structured logs. Default: slog.Default().
+	Logger *slog.Logger
+
+	// Limits bound each frame a connected client sends. Default: the frame
+	// package's defaults (8 KiB lines, 64 headers, 1 MiB body).
+	Limits frame.Limits
+	// ConnectLimits bound frames before CONNECTED. Default: 1 KiB lines,
+	// 16 headers, 1 KiB body.
+	ConnectLimits frame.Limits
+	// MaxQueuedBytes bounds the bytes waiting to be written to one
+	// session; past it the session is closed as a slow consumer.
+	// Default: 4 MiB.
+	MaxQueuedBytes int
+	// MaxSubscriptions bounds a session's subscriptions. Default: 256.
+	MaxSubscriptions int
+
+	// HeartBeatSend is how often the server offers to send heart-beats,
+	// HeartBeatReceive how often it asks the client to. The negotiated
+	// interval is the larger of the server's and the client's; zero on
+	// either side turns that direction off. A client silent for twice its
+	// interval is disconnected. Default: 10s each; negative turns off.
+	HeartBeatSend, HeartBeatReceive time.Duration
+	// ConnectTimeout is how long a connection may take to send CONNECT.
+	// Default: 10s.
+	ConnectTimeout time.Duration
+	// WriteTimeout bounds one write to a client. Default: 10s.
+	WriteTimeout time.Duration
+
+	// AllowedOrigins lists the Origin values a browser may open the
+	// WebSocket from, e.g. "https://chat.example.com". Empty means
+	// same-origin only; "*" allows any (and is logged as a warning).
+	// Requests without an Origin header (non-browser clients) are allowed.
+	AllowedOrigins []string
+	// ServerName is sent in CONNECTED's server header. Default:
+	// "stompbox/" + Version.
+	ServerName string
+}
+
+// Version is the stompbox release this package belongs to.
+const Version = "0.1.0"
+
+func (c Config) withDefaults() Config {
+	if c.Broker == nil {
+		c.Broker = broker.NewMemory()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ConnectLimits == (frame.Limits{}) {
+		c.ConnectLimits = frame.Limits{MaxLineLen: 1 << 10, MaxHeaders: 16, MaxBody: 1 << 10}
+	}
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = 4 << 20
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 256
+	}
+	c.HeartBeatSend = defaultDuration(c.HeartBeatSend, 10*time.Second)
+	c.HeartBeatReceive = defaultDuration(c.HeartBeatReceive, 10*time.Second)
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ServerName == "" {
+		c.ServerName = "stompbox/" + Version
+	}
+	return c
+}
+
+func defaultDuration(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}

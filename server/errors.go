@@ -1,0 +1,39 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/stompbox/stompbox/frame"
+)
+
+// A ProtocolError is what a client did wrong. It becomes an ERROR frame
+// whose message header is Message and whose body is Detail, after which the
+// connection closes.
+type ProtocolError struct {
+	Message string // short, for the message header
+	Detail  string // longer, for the body
+}
+
+func (e *ProtocolError) Error() string {
+	if e.Detail == "" {
+		return "server: " + e.Message
+	}
+	return "server: " + e.Message + ": " + e.Detail
+}
+
+func protoErr(msg, format string, args ...any) *ProtocolError {
+	return &ProtocolError{Message: msg, Detail: fmt.Sprintf(format, args...)}
+}
+
+// errorFrame builds the ERROR frame for err, answering the receipt of the
+// frame that caused it, if it had one.
+func errorFrame(err *ProtocolError, receipt []byte) *frame.Frame {
+	f := frame.New(frame.ERROR, frame.HdrMessage, err.Message, frame.HdrContentType, "text/plain")
+	if receipt != nil {
+		f.Header.Add(frame.HdrReceiptID, string(receipt))
+	}
+	if err.Detail != "" {
+		f.Body = []byte(err.Detail + "\n")
+	}
+	return f
+}

@@ -1,0 +1,174 @@
+package server
+
+import (
+	"net"
+	"time"
+
+	"github.com/stompbox/stompbox/frame"
+)
+
+// An outFrame is one unit the writer sends. For a STOMP frame, head is the
+// session's own bytes and shared (if any) the publish-wide bytes that follow
+// them; the transport frames head+shared as one message. A raw outFrame is
+// already framed for the transport (WebSocket control frames).
+type outFrame struct {
+	head, shared []byte
+	text         bool
+	raw          bool
+}
+
+func (o *outFrame) size() int { return len(o.head) + len(o.shared) }
+
+// enqueue adds o to the session's queue without blocking. Past the queue's
+// byte limit the session is failed as a slow consumer instead. It reports
+// whether o was queued.
+func (s *session) enqueue(o outFrame) bool {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return false
+	}
+	if s.queued+o.size() > s.srv.cfg.MaxQueuedBytes {
+		s.mu.Unlock()
+		s.fail(&ProtocolError{Message: "slow consumer",
+			Detail: "more than " + itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil)
+		return false
+	}
+	s.queue = append(s.queue, o)
+	s.queued += o.size()
+	s.mu.Unlock()
+	s.wakeWriter()
+	return true
+}
+
+// send encodes f for the session's version and enqueues it.
+func (s *session) send(f *frame.Frame) bool {
+	return s.enqueue(outFrame{head: frame.AppendFrame(nil, f, s.version()), text: true})
+}
+
+// fail sends the ERROR frame for err (past the queue limit, as the last
+// frame) and closes the session once it is written. Later frames are
+// dropped. It is safe to call from any goroutine, more than once.
+func (s *session) fail(err *ProtocolError, receipt []byte) {
+	out := outFrame{head: frame.AppendFrame(nil, errorFrame(err, receipt), s.version()), text: true}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.queue = append(s.queue, out)
+	s.queued += out.size()
+	s.closing = true
+	s.closeCode = 1000
+	s.mu.Unlock()
+	s.log.Info("session error", "err", err.Error())
+	s.wakeWriter()
+}
+
+// closeWith closes the session after what is queued has been written,
+// sending a WebSocket close with code.
+func (s *session) closeWith(code uint16) {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		s.closeCode = code
+	}
+	s.mu.Unlock()
+	s.wakeWriter()
+}
+
+func (s *session) wakeWriter() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop is the session's only writer. It drains the whole queue into one
+// vectored write, sends a heart-beat when the connection has been quiet for
+// the negotiated interval, and, once the session is closing and the queue is
+// empty, sends the transport's close and half-closes the connection.
+func (s *session) writeLoop() {
+	defer close(s.writerDone)
+	defer s.stopReading()
+	var (
+		batch   []outFrame
+		scratch []byte
+		bufs    net.Buffers
+		timer   = time.NewTimer(time.Hour)
+	)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		if hb := s.heartbeatOut(); hb > 0 {
+			timer.Reset(hb)
+		}
+		heartbeat := false
+		select {
+		case <-s.wake:
+		case <-timer.C:
+			heartbeat = true
+		}
+		timer.Stop()
+
+		s.mu.Lock()
+		batch, s.queue = s.queue, batch[:0]
+		s.queued = 0
+		closing, code := s.closing, s.closeCode
+		s.mu.Unlock()
+
+		if len(batch) == 0 && heartbeat && !closing {
+			batch = append(batch, outFrame{head: eol, text: true})
+		}
+		if closing {
+			if c := s.t.closeFrame(code); c != nil {
+				batch = append(batch, outFrame{head: c, raw: true})
+			}
+		}
+		if len(batch) > 0 {
+			var err error
+			scratch, bufs, err = s.write(batch, scratch, bufs)
+			clear(batch) // drop references to sent bytes
+			if err != nil {
+				s.log.Debug("write failed", "err", err)
+				return
+			}
+		}
+		if closing {
+			s.t.closeWrite(s.conn)
+			return
+		}
+	}
+}
+
+var eol = []byte{'\n'}
+
+// write sends batch with one vectored write: transport headers go into
+// scratch, and each frame's head and shared bytes are referenced, not
+// copied.
+func (s *session) write(batch []outFrame, scratch []byte, bufs net.Buffers) ([]byte, net.Buffers, error) {
+	scratch = scratch[:0]
+	offs := make([]int, 0, len(batch)+1)
+	for i := range batch {
+		offs = append(offs, len(scratch))
+		if !batch[i].raw {
+			scratch = s.t.appendHeader(scratch, batch[i].size(), batch[i].text)
+		}
+	}
+	offs = append(offs, len(scratch))
+	bufs = bufs[:0]
+	for i := range batch {
+		if h := scratch[offs[i]:offs[i+1]]; len(h) > 0 {
+			bufs = append(bufs, h)
+		}
+		bufs = append(bufs, batch[i].head)
+		if len(batch[i].shared) > 0 {
+			bufs = append(bufs, batch[i].shared)
+		}
+	}
+	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
+	keep := bufs
+	_, err := bufs.WriteTo(s.conn)
+	clear(keep)
+	return scratch, keep[:0], err
+}

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gobwas/ws"
+)
+
+// Subprotocols the endpoint speaks, best first.
+var subprotocols = []string{"v12.stomp", "v11.stomp", "v10.stomp"}
+
+// chooseSubprotocol returns the highest STOMP subprotocol the client offers,
+// or "" when it offers none (such clients are accepted too).
+func chooseSubprotocol(offers []string) string {
+	for _, p := range subprotocols {
+		for _, line := range offers {
+			for item := range strings.SplitSeq(line, ",") {
+				if strings.TrimSpace(item) == p {
+					return p
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// originAllowed applies the origin policy: requests without an Origin (not
+// from a browser) pass; otherwise the origin must be the request's own host,
+// or be listed in Config.AllowedOrigins, or that list must hold "*".
+func (srv *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, a := range srv.cfg.AllowedOrigins {
+		if a == "*" || strings.EqualFold(a, origin) {
+			return true
+		}
+	}
+	if len(srv.cfg.AllowedOrigins) > 0 {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs a STOMP session on
+// it until the connection ends. Mount it at the STOMP endpoint, /chat-app.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, "this is a STOMP over WebSocket endpoint: connect with a WebSocket client", http.StatusUpgradeRequired)
+		return
+	}
+	if !srv.originAllowed(r) {
+		srv.log.Warn("websocket origin refused", "origin", r.Header.Get("Origin"), "host", r.Host)
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	proto := chooseSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"))
+	u := ws.HTTPUpgrader{
+		Timeout:  srv.cfg.WriteTimeout,
+		Protocol: func(p string) bool { return p == proto },
+	}
+	conn, rw, _, err := u.Upgrade(r, w)
+	if err != nil {
+		srv.log.Debug("websocket upgrade failed", "err", err)
+		if conn != nil {
+			conn.Close()
+		}
+		return
+	}
+	srv.run(conn, wsTransport{}, &wsReader{r: rw.Reader})
+}
+
+// wsTransport frames each STOMP frame as one unmasked WebSocket message:
+// text when it is valid UTF-8, binary otherwise.
+type wsTransport struct{}
+
+func (wsTransport) name() string { return "websocket" }
+
+func (wsTransport) appendHeader(dst []byte, n int, text bool) []byte {
+	op := byte(ws.OpBinary)
+	if text {
+		op = byte(ws.OpText)
+	}
+	return appendWSHeader(dst, op, n)
+}
+
+func (wsTransport) closeFrame(code uint16) []byte {
+	b := appendWSHeader(nil, byte(ws.OpClose), 2)
+	return binary.BigEndian.AppendUint16(b, code)
+}
+
+func (wsTransport) closeWrite(c net.Conn) { halfClose(c) }
+
+// appendWSHeader appends a final, unmasked frame header.
+func appendWSHeader(dst []byte, op byte, n int) []byte {
+	dst = append(dst, 0x80|op)
+	switch {
+	case n < 126:
+		return append(dst, byte(n))
+	case n <= 0xffff:
+		dst = append(dst, 126)
+		return binary.BigEndian.AppendUint16(dst, uint16(n))
+	default:
+		dst = append(dst, 127)
+		return binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+}
+
+// A closeError ends a WebSocket session with a close code to send.
+type closeError struct {
+	code   uint16
+	reason string
+}
+
+func (e *closeError) Error() string { return fmt.Sprintf("websocket close %d: %s", e.code, e.reason) }
+
+// wsReader presents the payloads of a client's data frames as one byte
+// stream, unmasking in place: the STOMP reader above it sees frames that
+// span messages, or share one, as the same stream. Nothing is buffered per
+// message, so a message's size costs no memory here; the STOMP reader's
+// limits bound what is kept. Pings are answered through the session's queue.
+type wsReader struct {
+	s         *session
+	r         io.Reader
+	hdr       [ws.MaxHeaderSize - 2]byte
+	ctl       [ws.MaxControlFramePayloadSize]byte
+	remaining int64
+	mask      [4]byte
+	off       int
+	fragment  bool // a fragmented data message is in progress
+}
+
+func (w *wsReader) Read(p []byte) (int, error) {
+	for w.remaining == 0 {
+		h, err := ws.ReadHeaderBuffer(w.r, w.hdr[:])
+		if err != nil {
+			return 0, err // io.EOF only at a message boundary
+		}
+		if err := ws.CheckHeader(h, ws.StateServerSide); err != nil {
+			return 0, &closeError{code: 1002, reason: err.Error()}
+		}
+		if h.OpCode.IsControl() {
+			if err := w.control(h); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		switch {
+		case h.OpCode == ws.OpContinuation && !w.fragment:
+			return 0, &closeError{code: 1002, reason: "continuation frame without a message"}
+		case h.OpCode != ws.OpContinuation && w.fragment:
+			return 0, &closeError{code: 1002, reason: "new message inside a fragmented one"}
+		}
+		w.fragment = !h.Fin
+		w.remaining, w.mask, w.off = h.Length, h.Mask, 0
+	}
+	if int64(len(p)) > w.remaining {
+		p = p[:w.remaining]
+	}
+	n, err := w.r.Read(p)
+	ws.Cipher(p[:n], w.mask, w.off)
+	w.off += n
+	w.remaining -= int64(n)
+	if err != nil && w.remaining > 0 {
+		err = unexpected(err)
+	}
+	return n, err
+}
+
+func (w *wsReader) control(h ws.Header) error {
+	payload := w.ctl[:h.Length]
+	if _, err := io.ReadFull(w.r, payload); err != nil {
+		return unexpected(err)
+	}
+	ws.Cipher(payload, h.Mask, 0)
+	switch h.OpCode {
+	case ws.OpPing:
+		if w.s != nil {
+			pong := appendWSHeader(make([]byte, 0, len(payload)+2), byte(ws.OpPong), len(payload))
+			w.s.enqueue(outFrame{head: append(pong, payload...), raw: true})
+		}
+	case ws.OpClose:
+		code := uint16(1000)
+		if len(payload) >= 2 {
+			code = binary.BigEndian.Uint16(payload)
+		}
+		return &closeError{code: echoCode(code), reason: "client closed"}
+	}
+	return nil
+}
+
+// echoCode is the code to answer a client's close with.
+func echoCode(c uint16) uint16 {
+	if c == 1005 || c == 1006 || c == 1015 || c < 1000 {
+		return 1000
+	}
+	return c
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
