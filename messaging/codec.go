@@ -1,0 +1,54 @@
+package messaging
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stompbox/stompbox/frame"
+)
+
+// Content types the codec writes.
+const (
+	ContentTypeJSON  = "application/json"
+	ContentTypeText  = "text/plain;charset=utf-8"
+	ContentTypeOctet = "application/octet-stream"
+)
+
+// encode turns v into a body and its content type: []byte and string as they
+// are, anything else as JSON.
+func encode(v any) ([]byte, string, error) {
+	switch x := v.(type) {
+	case []byte:
+		return x, ContentTypeOctet, nil
+	case string:
+		return []byte(x), ContentTypeText, nil
+	case json.RawMessage:
+		return x, ContentTypeJSON, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", fmt.Errorf("messaging: encode %T: %w", v, err)
+	}
+	return b, ContentTypeJSON, nil
+}
+
+// decode fills *v from body: []byte and string take it as it is, anything
+// else is JSON.
+func decode[T any](body []byte, v *T) error {
+	switch p := any(v).(type) {
+	case *[]byte:
+		*p = body
+		return nil
+	case *string:
+		*p = string(body)
+		return nil
+	}
+	return json.Unmarshal(body, v)
+}
+
+// header returns a message header carrying a content type.
+func header(contentType string) frame.Header {
+	var h frame.Header
+	h.Add(frame.HdrContentType, contentType)
+	return h
+}
