@@ -42,7 +42,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return string(AppendContentLength(nil, n)[len(HdrContentLength)+1 : len(AppendContentLength(nil, n))-1]) }
+func itoa(n int) string {
+	return string(AppendContentLength(nil, n)[len(HdrContentLength)+1 : len(AppendContentLength(nil, n))-1])
+}
 
 // No header value can inject a header line or end the headers, in any
 // version, on any command.

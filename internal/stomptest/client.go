@@ -230,4 +230,3 @@ func (s *wsStream) Read(p []byte) (int, error) {
 	s.remaining -= int64(n)
 	return n, err
 }
-
