@@ -2,6 +2,7 @@ package frame
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -35,16 +36,13 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 			if len(fx.body) > 0 {
-				want.header = append(want.header, [2]string{HdrContentLength, itoa(len(fx.body))})
+				want.header = append(want.header, [2]string{HdrContentLength, strconv.Itoa(len(fx.body))})
 			}
 			checkFrame(t, &g, want)
 		})
 	}
 }
 
-func itoa(n int) string {
-	return string(AppendContentLength(nil, n)[len(HdrContentLength)+1 : len(AppendContentLength(nil, n))-1])
-}
 
 // No header value can inject a header line or end the headers, in any
 // version, on any command.
