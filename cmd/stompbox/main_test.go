@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestOptions(t *testing.T) {
+	env := map[string]string{"STOMPBOX_ADDR": "127.0.0.1:9999", "STOMPBOX_ALLOWED_ORIGINS": "https://a.example"}
+	getenv := func(k string) string { return env[k] }
+	o, err := parseOptions(nil, getenv, io.Discard)
+	if err != nil || o.addr != "127.0.0.1:9999" || o.allowedOrigins != "https://a.example" || o.stompAddr != "" {
+		t.Fatalf("from env: %+v, %v", o, err)
+	}
+	o, err = parseOptions([]string{"-addr", "127.0.0.1:1"}, getenv, io.Discard)
+	if err != nil || o.addr != "127.0.0.1:1" {
+		t.Fatalf("flag should win over env: %+v, %v", o, err)
+	}
+	o, _ = parseOptions(nil, func(string) string { return "" }, io.Discard)
+	if o.addr != ":8080" {
+		t.Fatalf("default addr %q", o.addr)
+	}
+	var help bytes.Buffer
+	if _, err := parseOptions([]string{"-h"}, getenv, &help); !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "-stomp-addr") {
+		t.Fatalf("-h: %v, %q", err, help.String())
+	}
+	if _, err := parseOptions([]string{"extra"}, getenv, io.Discard); err == nil {
+		t.Fatal("a stray argument was accepted")
+	}
+	for _, o := range []*options{{logLevel: "loud", logFormat: "text"}, {logLevel: "info", logFormat: "xml"}} {
+		if _, err := newLogger(o, io.Discard); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
+
+// syncBuffer is a log sink the test can read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run serves /healthz, the page and the endpoint, and stops cleanly when
+// its context ends.
+func TestRunServesAndStops(t *testing.T) {
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, &options{addr: "127.0.0.1:0", stompAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second}, log) }()
+
+	addrRe := regexp.MustCompile(`msg=listening addr=(\S+)`)
+	var addr string
+	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := addrRe.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no listening line in %q", logs.String())
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/chat-app": http.StatusUpgradeRequired, "/no-such-page": 404} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	if !strings.Contains(logs.String(), "STOMP over TCP") || !strings.Contains(logs.String(), "msg=stopped") {
+		t.Errorf("logs: %s", logs.String())
+	}
+}

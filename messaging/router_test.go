@@ -1,0 +1,164 @@
+package messaging_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/messaging"
+)
+
+// inbox subscribes to destinations on a broker and records what arrives.
+type inbox struct {
+	mu  sync.Mutex
+	got []*broker.Message
+}
+
+func (in *inbox) Deliver(_ *broker.Subscription, m *broker.Message) {
+	in.mu.Lock()
+	in.got = append(in.got, m)
+	in.mu.Unlock()
+}
+
+func listen(t *testing.T, b broker.Broker, dests ...string) *inbox {
+	t.Helper()
+	in := &inbox{}
+	for _, d := range dests {
+		if err := b.Subscribe(context.Background(), &broker.Subscription{ID: d, Destination: d, Subscriber: in}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return in
+}
+
+func send(r *messaging.Router, dest, body string) (bool, error) {
+	return r.HandleSend(context.Background(), broker.NewMessage(dest, nil, []byte(body)))
+}
+
+type greeting struct {
+	Name string `json:"name"`
+}
+
+func TestHandleRoutesTypedJSON(t *testing.T) {
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	var seen []string
+	messaging.Handle(r, "/hello", func(ctx context.Context, g greeting) (greeting, error) {
+		seen = append(seen, g.Name)
+		return greeting{Name: g.Name + "!"}, nil
+	}, messaging.SendTo("/topic/greetings"))
+	in := listen(t, b, "/topic/greetings", "/topic/hello")
+
+	handled, err := send(r, "/app/hello", `{"name":"홍길동"}`)
+	if !handled || err != nil {
+		t.Fatalf("handled=%v err=%v", handled, err)
+	}
+	if len(seen) != 1 || seen[0] != "홍길동" {
+		t.Fatalf("handler saw %q", seen)
+	}
+	if len(in.got) != 1 || in.got[0].Destination != "/topic/greetings" || string(in.got[0].Body) != `{"name":"홍길동!"}` ||
+		in.got[0].Header.Get(frame.HdrContentType) != messaging.ContentTypeJSON {
+		t.Fatalf("published %+v", in.got)
+	}
+}
+
+// Without SendTo, the result goes to /topic + the mapping's path.
+func TestDefaultSendTo(t *testing.T) {
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	messaging.Handle(r, "/echo", func(ctx context.Context, s string) (string, error) { return strings.ToUpper(s), nil })
+	in := listen(t, b, "/topic/echo")
+	if _, err := send(r, "/app/echo", "not json, a string"); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.got) != 1 || string(in.got[0].Body) != "NOT JSON, A STRING" || in.got[0].Header.Get(frame.HdrContentType) != messaging.ContentTypeText {
+		t.Fatalf("published %+v", in.got)
+	}
+}
+
+func TestNotOurs(t *testing.T) {
+	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory()})
+	for _, d := range []string{"/topic/chat", "/application/x", "/ap", "/app"} {
+		if handled, err := send(r, d, ""); handled || err != nil {
+			t.Errorf("%s: handled=%v err=%v", d, handled, err)
+		}
+	}
+}
+
+func TestBadMessages(t *testing.T) {
+	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory(), Prefix: "/app/"})
+	calls := 0
+	messaging.Handle(r, "/hello", func(ctx context.Context, g greeting) (greeting, error) { calls++; return g, nil })
+	for _, c := range []struct{ dest, body, want string }{
+		{"/app/nothing", "{}", "no handler for /app/nothing"},
+		{"/app/hello", "{nope", "could not be decoded"},
+		{"/app/hello", `{"name":5}`, "could not be decoded"},
+	} {
+		handled, err := send(r, c.dest, c.body)
+		var bad *messaging.BadMessageError
+		if !handled || !errors.As(err, &bad) || !strings.Contains(bad.ClientError(), c.want) {
+			t.Errorf("%s %q: handled=%v err=%v", c.dest, c.body, handled, err)
+		}
+	}
+	if calls != 0 {
+		t.Errorf("handler called %d times for bad input", calls)
+	}
+}
+
+func TestHandlerErrorIsNotShown(t *testing.T) {
+	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory()})
+	secret := errors.New("database password wrong")
+	messaging.Handle(r, "/x", func(ctx context.Context, g greeting) (greeting, error) { return g, secret })
+	_, err := send(r, "/app/x", "{}")
+	if !errors.Is(err, secret) {
+		t.Fatalf("err = %v", err)
+	}
+	var ce interface{ ClientError() string }
+	if errors.As(err, &ce) {
+		t.Fatalf("a handler's own error would be shown to the client: %q", ce.ClientError())
+	}
+}
+
+func TestHandlePanicsOnMisuse(t *testing.T) {
+	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory()})
+	h := func(ctx context.Context, s string) (string, error) { return s, nil }
+	messaging.Handle(r, "/a", h)
+	for _, path := range []string{"/a", "a"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Handle(%q) did not panic", path)
+				}
+			}()
+			messaging.Handle(r, path, h)
+		}()
+	}
+}
+
+func TestTemplatePublish(t *testing.T) {
+	b := broker.NewMemory()
+	in := listen(t, b, "/topic/notice")
+	tpl := &messaging.Template{Broker: b}
+	ctx := context.Background()
+	for _, v := range []any{map[string]int{"n": 1}, "plain", []byte{0, 1}} {
+		if err := tpl.Publish(ctx, "/topic/notice", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []struct{ body, ct string }{{`{"n":1}`, messaging.ContentTypeJSON}, {"plain", messaging.ContentTypeText}, {"\x00\x01", messaging.ContentTypeOctet}}
+	for i, w := range want {
+		if string(in.got[i].Body) != w.body || in.got[i].Header.Get(frame.HdrContentType) != w.ct {
+			t.Errorf("message %d: %q %q", i, in.got[i].Body, in.got[i].Header)
+		}
+	}
+	if err := tpl.Publish(ctx, "/topic/notice", func() {}); err == nil {
+		t.Error("publishing a func did not fail")
+	}
+	if err := tpl.Publish(ctx, "/nowhere", "x"); !errors.Is(err, broker.ErrBadDestination) {
+		t.Errorf("bad destination: %v", err)
+	}
+}
