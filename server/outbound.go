@@ -30,8 +30,8 @@ func (s *session) enqueue(o outFrame) bool {
 	}
 	if s.queued+o.size() > s.srv.cfg.MaxQueuedBytes {
 		s.mu.Unlock()
-		s.fail(&ProtocolError{Message: "slow consumer",
-			Detail: "more than " + itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil)
+		s.close(&ProtocolError{Message: "slow consumer",
+			Detail: "more than " + itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
 		return false
 	}
 	s.queue = append(s.queue, o)
@@ -49,12 +49,20 @@ func (s *session) send(f *frame.Frame) bool {
 // fail sends the ERROR frame for err (past the queue limit, as the last
 // frame) and closes the session once it is written. Later frames are
 // dropped. It is safe to call from any goroutine, more than once.
-func (s *session) fail(err *ProtocolError, receipt []byte) {
+func (s *session) fail(err *ProtocolError, receipt []byte) { s.close(err, receipt, false) }
+
+// close is fail, optionally discarding what is still queued first: a slow
+// consumer would never read it.
+func (s *session) close(err *ProtocolError, receipt []byte, discard bool) {
 	out := outFrame{head: frame.AppendFrame(nil, errorFrame(err, receipt), s.version()), text: true}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
 		return
+	}
+	if discard {
+		clear(s.queue)
+		s.queue, s.queued = s.queue[:0], 0
 	}
 	s.queue = append(s.queue, out)
 	s.queued += out.size()
