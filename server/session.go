@@ -94,7 +94,7 @@ func (s *session) serve(src io.Reader) {
 	}
 	s.conn.Close()
 	s.stop()
-	s.log.Debug("session closed", "err", err)
+	s.log.Info("session closed", "reason", closeReason(err))
 }
 
 func (s *session) closeCodeFor(err error) uint16 {
@@ -394,4 +394,23 @@ func (s *session) cleanup() {
 		}
 		delete(s.subs, id)
 	}
+}
+
+// closeReason says in a word or two why a session ended, for the log.
+func closeReason(err error) string {
+	var pe *ProtocolError
+	var ce *closeError
+	switch {
+	case err == nil:
+		return "disconnect"
+	case errors.As(err, &pe):
+		return pe.Message
+	case errors.As(err, &ce):
+		return ce.reason
+	case errors.Is(err, errReadStopped):
+		return "closed by server"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection lost"
+	}
+	return err.Error()
 }
