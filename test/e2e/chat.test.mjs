@@ -137,6 +137,18 @@ describe('stompbox with the seed client (chat.js + @stomp/stompjs)', () => {
     people.push(p);
     return p;
   };
+  // 홍길동 joins, then 고길동: 홍길동's own greeting coming back shows that
+  // his subscriptions are in place before 고길동 greets.
+  const bothJoin = async () => {
+    const hong = person('홍길동');
+    await hong.connected();
+    await hong.waitFor(has(greetingLine('홍길동')), 'his own greeting');
+    const go = person('고길동');
+    await go.connected();
+    await go.waitFor(has(greetingLine('고길동')), 'his own greeting');
+    await hong.waitFor(has(greetingLine('고길동')), '고길동\'s greeting');
+    return { hong, go };
+  };
 
   before(async () => {
     server = await startServer();
@@ -168,14 +180,7 @@ describe('stompbox with the seed client (chat.js + @stomp/stompjs)', () => {
   });
 
   test('홍길동 and 고길동 join and exchange the seed\'s lines', async () => {
-    const hong = person('홍길동');
-    await hong.connected();
-    await hong.waitFor(has(greetingLine('홍길동')), 'his own greeting');
-
-    const go = person('고길동');
-    await go.connected();
-    await go.waitFor(has(greetingLine('고길동')), 'his own greeting');
-    await hong.waitFor(has(greetingLine('고길동')), '고길동\'s greeting');
+    const { hong, go } = await bothJoin();
 
     assert.deepEqual(hong.lines, ['홍길동님이 입장했습니다.', '고길동님이 입장했습니다.']);
     // 고길동 was not subscribed when 홍길동 greeted.
@@ -218,15 +223,7 @@ describe('stompbox with the seed client (chat.js + @stomp/stompjs)', () => {
   });
 
   test('a burst of 200 lines arrives exactly once, in order', async () => {
-    // One after the other: 홍길동's own greeting coming back shows that his
-    // subscriptions are in place before 고길동 greets.
-    const hong = person('홍길동');
-    await hong.connected();
-    await hong.waitFor(has(greetingLine('홍길동')), 'his own greeting');
-    const go = person('고길동');
-    await go.connected();
-    await go.waitFor(has(greetingLine('고길동')), 'his own greeting');
-    await hong.waitFor(has(greetingLine('고길동')), '고길동\'s greeting');
+    const { hong, go } = await bothJoin();
 
     const N = 200;
     const sent = [];
