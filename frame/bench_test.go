@@ -5,13 +5,22 @@ import (
 	"testing"
 )
 
-// benchMessage is a typical 100-byte MESSAGE: a chat line to a topic.
+// benchMessage is a 100-byte MESSAGE on the wire: a chat line to a topic,
+// its body padded to make up the size.
 var benchMessage = func() *Frame {
-	f := New(MESSAGE, "destination", "/topic/chat", "content-type", "application/json",
-		"subscription", "sub-0", "message-id", "a1b2c3-42")
-	f.Body = []byte(`{"name":"홍길동","content":"안녕하세요."}`)
+	f := New(MESSAGE, "destination", "/topic/chat", "subscription", "0", "message-id", "1")
+	f.Body = []byte(`{"content":"안"}`)
+	for len(AppendFrame(nil, f, V1_2)) < 100 {
+		f.Body = append(f.Body, ' ')
+	}
 	return f
 }()
+
+func TestBenchMessageIs100Bytes(t *testing.T) {
+	if n := len(AppendFrame(nil, benchMessage, V1_2)); n != 100 {
+		t.Fatalf("benchmark MESSAGE is %d bytes, want 100", n)
+	}
+}
 
 // loopReader replays one encoded frame forever.
 type loopReader struct {
