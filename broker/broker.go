@@ -34,10 +34,17 @@ type Subscription struct {
 	Subscriber Subscriber
 }
 
+// A Requeuer takes back a queue message that a subscriber did not
+// acknowledge (NACK, or its session ended) and gives it to another
+// subscriber. Brokers that redeliver by themselves need not implement it.
+type Requeuer interface {
+	Requeue(ctx context.Context, from *Subscription, m *Message) error
+}
+
 // Errors.
 var (
 	ErrBadDestination = errors.New("broker: invalid destination")
-	ErrClosed         = errors.New("broker: closed")
+	ErrQueueFull      = errors.New("broker: queue full")
 )
 
 // Destination prefixes the memory broker understands.

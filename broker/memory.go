@@ -12,102 +12,219 @@ import (
 // Memory is the in-memory broker. Its zero value is not usable; call
 // NewMemory.
 type Memory struct {
+	cfg   MemoryConfig
 	mu    sync.RWMutex
 	dests map[string]*destination
 }
 
-var _ Broker = (*Memory)(nil)
+var (
+	_ Broker   = (*Memory)(nil)
+	_ Requeuer = (*Memory)(nil)
+)
+
+// MemoryConfig configures the in-memory broker.
+type MemoryConfig struct {
+	// MaxHeld bounds the messages a queue holds while it has no
+	// subscriber; a publish past it fails with ErrQueueFull. Default 10000.
+	MaxHeld int
+}
 
 // destination holds one destination's subscriptions as a copy-on-write
-// slice, so publishing reads it without a lock.
+// slice, so publishing to a topic reads it without a lock. A queue
+// serializes its dispatch under mu, which also guards held.
 type destination struct {
 	subs  atomic.Pointer[[]*Subscription]
-	next  atomic.Uint64 // round-robin cursor for queues
 	queue bool
+
+	mu   sync.Mutex
+	next uint64     // round-robin cursor
+	held []*Message // queue messages waiting for a subscriber
+	dead bool       // removed from the broker: look it up again
 }
 
-// NewMemory returns an empty in-memory broker.
-func NewMemory() *Memory {
-	return &Memory{dests: make(map[string]*destination)}
+// NewMemory returns an empty in-memory broker with default settings.
+func NewMemory() *Memory { return NewMemoryConfig(MemoryConfig{}) }
+
+// NewMemoryConfig returns an empty in-memory broker configured by cfg.
+func NewMemoryConfig(cfg MemoryConfig) *Memory {
+	if cfg.MaxHeld <= 0 {
+		cfg.MaxHeld = 10000
+	}
+	return &Memory{cfg: cfg, dests: make(map[string]*destination)}
 }
 
-// Subscribe implements Broker.
+// dest returns the destination named d, creating it when create is set.
+func (b *Memory) dest(d string, create bool) *destination {
+	b.mu.RLock()
+	dd := b.dests[d]
+	b.mu.RUnlock()
+	if dd != nil || !create {
+		return dd
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if dd = b.dests[d]; dd == nil {
+		dd = &destination{queue: strings.HasPrefix(d, QueuePrefix)}
+		dd.subs.Store(&[]*Subscription{})
+		b.dests[d] = dd
+	}
+	return dd
+}
+
+// Subscribe implements Broker. A queue's held messages go to its
+// subscribers as soon as it has one.
 func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
 	if !ValidDestination(s.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, s.Destination)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	d := b.dests[s.Destination]
-	if d == nil {
-		d = &destination{queue: strings.HasPrefix(s.Destination, QueuePrefix)}
-		d.subs.Store(&[]*Subscription{})
-		b.dests[s.Destination] = d
-	}
+	d := b.lockDest(s.Destination)
+	defer d.mu.Unlock()
 	old := *d.subs.Load()
 	next := make([]*Subscription, len(old), len(old)+1)
 	copy(next, old)
 	next = append(next, s)
 	d.subs.Store(&next)
+	if d.queue {
+		held := d.held
+		d.held = nil
+		for i, m := range held {
+			if !d.dispatch(m, nil) {
+				d.held = append(d.held, held[i:]...)
+				break
+			}
+		}
+	}
 	return nil
 }
 
 // Unsubscribe implements Broker.
 func (b *Memory) Unsubscribe(_ context.Context, s *Subscription) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	d := b.dests[s.Destination]
+	d := b.dest(s.Destination, false)
 	if d == nil {
 		return nil
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	old := *d.subs.Load()
 	i := slices.Index(old, s)
 	if i < 0 {
 		return nil
 	}
-	if len(old) == 1 {
-		delete(b.dests, s.Destination)
-		d.subs.Store(&[]*Subscription{})
-		return nil
-	}
 	next := slices.Delete(slices.Clone(old), i, i+1)
 	d.subs.Store(&next)
+	if len(next) == 0 && len(d.held) == 0 {
+		// Forget the destination, so that many short-lived ones (one per
+		// user or room) do not pile up. Lock order: d.mu, then b.mu.
+		d.dead = true
+		b.mu.Lock()
+		if b.dests[s.Destination] == d {
+			delete(b.dests, s.Destination)
+		}
+		b.mu.Unlock()
+	}
 	return nil
 }
 
-// Publish implements Broker. A message to a destination nobody subscribes
-// to is dropped.
+// lockDest returns destination name, created if need be, with its lock
+// held and not removed.
+func (b *Memory) lockDest(name string) *destination {
+	for {
+		d := b.dest(name, true)
+		d.mu.Lock()
+		if !d.dead {
+			return d
+		}
+		d.mu.Unlock()
+	}
+}
+
+// Publish implements Broker. A topic message nobody subscribes to is
+// dropped; a queue message is held until a subscriber comes, up to
+// MaxHeld.
 func (b *Memory) Publish(_ context.Context, m *Message) error {
 	if !ValidDestination(m.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, m.Destination)
 	}
-	b.mu.RLock()
-	d := b.dests[m.Destination]
-	b.mu.RUnlock()
-	if d == nil {
+	if !strings.HasPrefix(m.Destination, QueuePrefix) {
+		d := b.dest(m.Destination, false)
+		if d == nil {
+			return nil
+		}
+		for _, s := range *d.subs.Load() {
+			s.Subscriber.Deliver(s, m)
+		}
 		return nil
 	}
+	d := b.lockDest(m.Destination)
+	defer d.mu.Unlock()
+	if d.dispatch(m, nil) {
+		return nil
+	}
+	return d.hold(m, b.cfg.MaxHeld, false)
+}
+
+// Requeue implements Requeuer: a queue message goes to another subscriber
+// if there is one, else back to the same one if it is still subscribed,
+// else it is held at the front of the queue. Topic messages are dropped.
+func (b *Memory) Requeue(_ context.Context, from *Subscription, m *Message) error {
+	if !strings.HasPrefix(m.Destination, QueuePrefix) {
+		return nil
+	}
+	if !m.Redelivered {
+		m = m.Redelivery()
+	}
+	d := b.lockDest(m.Destination)
+	defer d.mu.Unlock()
+	if d.dispatch(m, from) || d.dispatch(m, nil) {
+		return nil
+	}
+	return d.hold(m, b.cfg.MaxHeld, true)
+}
+
+// dispatch hands m to the next subscriber in turn, other than skip, and
+// reports whether there was one. d.mu must be held.
+func (d *destination) dispatch(m *Message, skip *Subscription) bool {
 	subs := *d.subs.Load()
-	if len(subs) == 0 {
+	for range subs {
+		s := subs[d.next%uint64(len(subs))]
+		d.next++
+		if s != skip {
+			s.Subscriber.Deliver(s, m)
+			return true
+		}
+	}
+	return false
+}
+
+// hold keeps m for a later subscriber. A requeued message goes first and
+// may exceed max: it was accepted once already. d.mu must be held.
+func (d *destination) hold(m *Message, max int, front bool) error {
+	if front {
+		d.held = slices.Insert(d.held, 0, m)
 		return nil
 	}
-	if d.queue {
-		s := subs[(d.next.Add(1)-1)%uint64(len(subs))]
-		s.Subscriber.Deliver(s, m)
-		return nil
+	if len(d.held) >= max {
+		return fmt.Errorf("%w: %s holds %d messages", ErrQueueFull, m.Destination, max)
 	}
-	for _, s := range subs {
-		s.Subscriber.Deliver(s, m)
-	}
+	d.held = append(d.held, m)
 	return nil
 }
 
 // Subscriptions returns how many subscriptions destination d has.
 func (b *Memory) Subscriptions(d string) int {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if dd := b.dests[d]; dd != nil {
+	if dd := b.dest(d, false); dd != nil {
 		return len(*dd.subs.Load())
 	}
 	return 0
+}
+
+// Held returns how many messages queue d holds for want of a subscriber.
+func (b *Memory) Held(d string) int {
+	dd := b.dest(d, false)
+	if dd == nil {
+		return 0
+	}
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
+	return len(dd.held)
 }

@@ -177,3 +177,103 @@ func BenchmarkPublishFanOut100(b *testing.B) {
 		br.Publish(ctx, m)
 	}
 }
+
+func TestQueueHoldsUntilSubscribed(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemoryConfig(MemoryConfig{MaxHeld: 3})
+	for i := range 3 {
+		publish(t, b, "/queue/q", fmt.Sprint(i))
+	}
+	if err := b.Publish(ctx, NewMessage("/queue/q", nil, []byte("over"))); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("publish past MaxHeld: %v", err)
+	}
+	if b.Held("/queue/q") != 3 {
+		t.Fatalf("held %d", b.Held("/queue/q"))
+	}
+	c := &collector{}
+	b.Subscribe(ctx, &Subscription{ID: "s", Destination: "/queue/q", Subscriber: c})
+	if got := fmt.Sprint(c.list()); got != "[s=0 s=1 s=2]" || b.Held("/queue/q") != 0 {
+		t.Fatalf("got %s, %d still held", got, b.Held("/queue/q"))
+	}
+}
+
+// redeliveries records whether each delivery was a redelivery.
+type redeliveries struct{ collector }
+
+func (r *redeliveries) Deliver(s *Subscription, m *Message) {
+	r.collector.Deliver(s, m)
+	if m.Redelivered {
+		r.mu.Lock()
+		r.got[len(r.got)-1] += "(r)"
+		r.mu.Unlock()
+	}
+}
+
+func TestRequeue(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemory()
+	c := &redeliveries{}
+	x := &Subscription{ID: "x", Destination: "/queue/q", Subscriber: c}
+	y := &Subscription{ID: "y", Destination: "/queue/q", Subscriber: c}
+	b.Subscribe(ctx, x)
+	b.Subscribe(ctx, y)
+	m := NewMessage("/queue/q", nil, []byte("m"))
+	// Back from x: to y, never x again while y is there.
+	for range 3 {
+		if err := b.Requeue(ctx, x, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fmt.Sprint(c.list()); got != "[y=m(r) y=m(r) y=m(r)]" {
+		t.Fatalf("got %s", got)
+	}
+	// Only x left: back to x. Nobody left: held, first in line.
+	b.Unsubscribe(ctx, y)
+	b.Requeue(ctx, x, m)
+	b.Unsubscribe(ctx, x)
+	publish(t, b, "/queue/q", "later")
+	b.Requeue(ctx, x, m)
+	z := &redeliveries{}
+	b.Subscribe(ctx, &Subscription{ID: "z", Destination: "/queue/q", Subscriber: z})
+	if got := fmt.Sprint(c.list()[3:]); got != "[x=m(r)]" {
+		t.Fatalf("got %s", got)
+	}
+	if got := fmt.Sprint(z.list()); got != "[z=m(r) z=later]" {
+		t.Fatalf("z got %s", got)
+	}
+	// Topic messages are not requeued.
+	if err := b.Requeue(ctx, x, NewMessage("/topic/t", nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Destinations are forgotten when their last subscriber leaves, and a
+// subscription racing with that removal is never lost.
+func TestEmptyDestinationsAreForgotten(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemory()
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			for range 200 {
+				s := &Subscription{ID: "s", Destination: fmt.Sprintf("/topic/t%d", i%5), Subscriber: &collector{}}
+				b.Subscribe(ctx, s)
+				b.Unsubscribe(ctx, s)
+			}
+		})
+	}
+	wg.Wait()
+	b.mu.RLock()
+	n := len(b.dests)
+	b.mu.RUnlock()
+	if n != 0 {
+		t.Fatalf("%d destinations left", n)
+	}
+	c := &collector{}
+	keep := &Subscription{ID: "k", Destination: "/topic/t0", Subscriber: c}
+	b.Subscribe(ctx, keep)
+	publish(t, b, "/topic/t0", "x")
+	if len(c.list()) != 1 {
+		t.Fatal("subscription lost")
+	}
+}

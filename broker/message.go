@@ -17,6 +17,9 @@ type Message struct {
 	Header frame.Header
 	// Body is the payload.
 	Body []byte
+	// Redelivered marks a queue message given out again after a
+	// subscriber did not acknowledge it.
+	Redelivered bool
 
 	text bool
 	enc  [3]struct {
@@ -29,7 +32,8 @@ type Message struct {
 var serverOwned = map[string]bool{
 	frame.HdrDestination: true, frame.HdrContentLength: true, frame.HdrMessageID: true,
 	frame.HdrSubscription: true, frame.HdrAck: true, frame.HdrReceipt: true,
-	frame.HdrReceiptID: true, frame.HdrTransaction: true,
+	frame.HdrReceiptID: true, frame.HdrTransaction: true, "redelivered": true,
+	"user-name": true, "user-id": true, frame.HdrSession: true,
 }
 
 // NewMessage returns a message for destination with a copy of the headers
@@ -53,6 +57,12 @@ func NewMessage(destination string, h frame.Header, body []byte) *Message {
 		m.Header = m.Header.Clone()
 	}
 	return m
+}
+
+// Redelivery returns a copy of m marked Redelivered, sharing its header
+// and body.
+func (m *Message) Redelivery() *Message {
+	return &Message{Destination: m.Destination, Header: m.Header, Body: m.Body, Redelivered: true, text: m.text}
 }
 
 // IsText reports whether the body is valid UTF-8 (and so may travel in a
