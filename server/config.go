@@ -32,6 +32,18 @@ type Config struct {
 	MaxQueuedBytes int
 	// MaxSubscriptions bounds a session's subscriptions. Default: 256.
 	MaxSubscriptions int
+	// MaxUnacked bounds the messages a session holds unacknowledged on
+	// ack:client and client-individual subscriptions. Default: 10000.
+	MaxUnacked int
+	// MaxTransactions bounds a session's open transactions. Default: 16.
+	MaxTransactions int
+	// MaxTransactionBytes bounds the bytes (headers and bodies) a session's
+	// open transactions hold. Default: 4 MiB.
+	MaxTransactionBytes int
+	// MaxDestinationLen bounds a destination header, in bytes. Default:
+	// broker.MaxDestinationLen (1024), which is also the most the memory
+	// broker accepts.
+	MaxDestinationLen int
 
 	// HeartBeatSend is how often the server offers to send heart-beats,
 	// HeartBeatReceive how often it asks the client to. The negotiated
@@ -39,6 +51,11 @@ type Config struct {
 	// either side turns that direction off. A client silent for twice its
 	// interval is disconnected. Default: 10s each; negative turns off.
 	HeartBeatSend, HeartBeatReceive time.Duration
+	// HeartBeatMax is the longest heart-beat interval the server accepts
+	// from a client: a CONNECT offering a slower one is refused, so a dead
+	// peer is noticed within twice this. The server also beats at least
+	// this often. Default: 1m.
+	HeartBeatMax time.Duration
 	// ConnectTimeout is how long a connection may take to send CONNECT.
 	// Default: 10s.
 	ConnectTimeout time.Duration
@@ -73,6 +90,21 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSubscriptions <= 0 {
 		c.MaxSubscriptions = 256
+	}
+	if c.MaxUnacked <= 0 {
+		c.MaxUnacked = 10000
+	}
+	if c.MaxTransactions <= 0 {
+		c.MaxTransactions = 16
+	}
+	if c.MaxTransactionBytes <= 0 {
+		c.MaxTransactionBytes = 4 << 20
+	}
+	if c.MaxDestinationLen <= 0 {
+		c.MaxDestinationLen = broker.MaxDestinationLen
+	}
+	if c.HeartBeatMax <= 0 {
+		c.HeartBeatMax = time.Minute
 	}
 	c.HeartBeatSend = defaultDuration(c.HeartBeatSend, 10*time.Second)
 	c.HeartBeatReceive = defaultDuration(c.HeartBeatReceive, 10*time.Second)

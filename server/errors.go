@@ -10,8 +10,9 @@ import (
 // whose message header is Message and whose body is Detail, after which the
 // connection closes.
 type ProtocolError struct {
-	Message string // short, for the message header
-	Detail  string // longer, for the body
+	Message string       // short, for the message header
+	Detail  string       // longer, for the body
+	Header  frame.Header // extra headers for the ERROR frame, if any
 }
 
 func (e *ProtocolError) Error() string {
@@ -32,6 +33,7 @@ func errorFrame(err *ProtocolError, receipt []byte) *frame.Frame {
 	if receipt != nil {
 		f.Header.Add(frame.HdrReceiptID, string(receipt))
 	}
+	f.Header = append(f.Header, err.Header...)
 	if err.Detail != "" {
 		f.Body = []byte(err.Detail + "\n")
 	}

@@ -6,13 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 )
 
@@ -27,9 +24,12 @@ type session struct {
 	stop context.CancelFunc
 
 	// Reader-goroutine state.
-	rd   *frame.Reader
-	subs map[string]*broker.Subscription
+	rd      *frame.Reader
+	subs    map[string]*subscription
+	txs     map[string]*transaction
+	txBytes int
 
+	acks      acks          // unacknowledged messages
 	ver       atomic.Uint32 // frame.Version once connected
 	hbOut     atomic.Int64  // negotiated server-to-client interval
 	hbIn      time.Duration // negotiated client-to-server interval
@@ -62,7 +62,9 @@ func (srv *Server) newSession(conn net.Conn, t transport) *session {
 		id:         newID(),
 		conn:       conn,
 		t:          t,
-		subs:       make(map[string]*broker.Subscription),
+		subs:       make(map[string]*subscription),
+		txs:        make(map[string]*transaction),
+		acks:       acks{byID: make(map[uint64]*pendingAck)},
 		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
@@ -200,202 +202,6 @@ func isFrameError(err error) bool {
 		errors.Is(err, frame.ErrMalformedHeader) || errors.Is(err, frame.ErrBadEscape)
 }
 
-// handle acts on one frame. done reports that the session should end
-// cleanly (DISCONNECT).
-func (s *session) handle(f *frame.Frame) (done bool, err *ProtocolError) {
-	if !s.connected {
-		if f.Command != frame.CONNECT && f.Command != frame.STOMP {
-			return false, protoErr("not connected", "the first frame must be CONNECT or STOMP, not %s", f.Command)
-		}
-		return false, s.onConnect(f)
-	}
-	switch f.Command {
-	case frame.SEND:
-		return false, s.onSend(f)
-	case frame.SUBSCRIBE:
-		return false, s.onSubscribe(f)
-	case frame.UNSUBSCRIBE:
-		return false, s.onUnsubscribe(f)
-	case frame.DISCONNECT:
-		return true, nil
-	case frame.CONNECT, frame.STOMP:
-		return false, protoErr("already connected", "a session sends CONNECT once")
-	case frame.ACK, frame.NACK, frame.BEGIN, frame.COMMIT, frame.ABORT:
-		return false, protoErr("unsupported frame", "%s is not supported yet; subscribe with ack:auto and send without transactions", f.Command)
-	default:
-		return false, protoErr("unexpected frame", "%s is a server frame", f.Command)
-	}
-}
-
-var supportedVersions = []frame.Version{frame.V1_2, frame.V1_1, frame.V1_0}
-
-// onConnect negotiates the version and heart-beats and answers CONNECTED.
-func (s *session) onConnect(f *frame.Frame) *ProtocolError {
-	v, ok := negotiateVersion(f.Header)
-	if !ok {
-		return protoErr("unsupported version", "supported versions are 1.0, 1.1 and 1.2; the client accepts %q", f.Header.Get(frame.HdrAcceptVersion))
-	}
-	hb, hasHB := f.Header.Lookup(frame.HdrHeartBeat)
-	cx, cy, ok := parseHeartBeat(string(hb), hasHB && v >= frame.V1_1)
-	if !ok {
-		return protoErr("invalid heart-beat", "heart-beat must be two non-negative integers, \"cx,cy\", not %q", hb)
-	}
-	cfg := &s.srv.cfg
-	out, in := negotiateHeartBeat(cx, cy, cfg.HeartBeatSend, cfg.HeartBeatReceive)
-
-	s.ver.Store(uint32(v))
-	s.rd.SetVersion(v)
-	s.rd.SetLimits(cfg.Limits)
-	s.hbIn = in
-	s.connected = true
-	s.conn.SetReadDeadline(time.Time{})
-
-	c := frame.New(frame.CONNECTED, frame.HdrVersion, v.String(), frame.HdrServer, cfg.ServerName, frame.HdrSession, s.id)
-	if v >= frame.V1_1 {
-		c.Header.Add(frame.HdrHeartBeat, formatHeartBeat(cfg.HeartBeatSend, cfg.HeartBeatReceive))
-	}
-	s.send(c)
-	s.hbOut.Store(int64(out))
-	s.wakeWriter() // start heart-beating at the negotiated rate
-	s.log.Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
-	return nil
-}
-
-// negotiateVersion picks the highest version both sides speak; a CONNECT
-// without accept-version is STOMP 1.0.
-func negotiateVersion(h frame.Header) (frame.Version, bool) {
-	av, ok := h.Lookup(frame.HdrAcceptVersion)
-	if !ok {
-		return frame.V1_0, true
-	}
-	for _, v := range supportedVersions {
-		for rest := string(av); rest != ""; {
-			var item string
-			item, rest, _ = strings.Cut(rest, ",")
-			if w, ok := frame.ParseVersion(strings.TrimSpace(item)); ok && w == v {
-				return v, true
-			}
-		}
-	}
-	return 0, false
-}
-
-func (s *session) onSend(f *frame.Frame) *ProtocolError {
-	dest, ok := f.Header.Lookup(frame.HdrDestination)
-	if !ok || len(dest) == 0 {
-		return protoErr("missing destination", "SEND needs a destination header")
-	}
-	if f.Header.Has(frame.HdrTransaction) {
-		return protoErr("unsupported frame", "transactions are not supported yet")
-	}
-	m := broker.NewMessage(string(dest), f.Header, append([]byte(nil), f.Body...))
-	if app := s.srv.cfg.App; app != nil {
-		handled, err := app.HandleSend(s.ctx, m)
-		if handled {
-			if err != nil {
-				var ce clientError
-				if errors.As(err, &ce) {
-					s.log.Info("application refused message", "dest", m.Destination, "err", err)
-					return &ProtocolError{Message: "invalid message", Detail: ce.ClientError()}
-				}
-				s.log.Error("application handler failed", "dest", m.Destination, "err", err)
-				return protoErr("handler failed", "the application could not handle the message sent to %s", truncate(m.Destination))
-			}
-			return nil
-		}
-	}
-	if !broker.ValidDestination(m.Destination) {
-		return protoErr("unknown destination", "cannot send to %q: destinations start with /topic/ or /queue/, or belong to the application", truncate(m.Destination))
-	}
-	if err := s.srv.cfg.Broker.Publish(s.ctx, m); err != nil {
-		s.log.Error("publish failed", "dest", m.Destination, "err", err)
-		return protoErr("publish failed", "the message to %s could not be routed", m.Destination)
-	}
-	return nil
-}
-
-func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
-	dest, ok := f.Header.Lookup(frame.HdrDestination)
-	if !ok || len(dest) == 0 {
-		return protoErr("missing destination", "SUBSCRIBE needs a destination header")
-	}
-	id, ok := f.Header.Lookup(frame.HdrID)
-	if !ok {
-		if s.version() >= frame.V1_1 {
-			return protoErr("missing id", "SUBSCRIBE needs an id header")
-		}
-		id = dest // STOMP 1.0: the destination names the subscription
-	}
-	if ack, ok := f.Header.Lookup(frame.HdrAck); ok && string(ack) != "auto" {
-		return protoErr("unsupported ack mode", "ack:%s is not supported yet; use ack:auto", truncate(string(ack)))
-	}
-	if _, dup := s.subs[string(id)]; dup {
-		return protoErr("duplicate subscription", "subscription id %q is already in use", truncate(string(id)))
-	}
-	if len(s.subs) >= s.srv.cfg.MaxSubscriptions {
-		return protoErr("too many subscriptions", "a session may hold %d subscriptions", s.srv.cfg.MaxSubscriptions)
-	}
-	if !broker.ValidDestination(string(dest)) {
-		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/ or /queue/", truncate(string(dest)))
-	}
-	sub := &broker.Subscription{ID: string(id), Destination: string(dest), Subscriber: s}
-	if err := s.srv.cfg.Broker.Subscribe(s.ctx, sub); err != nil {
-		s.log.Error("subscribe failed", "dest", sub.Destination, "err", err)
-		return protoErr("subscribe failed", "could not subscribe to %s", sub.Destination)
-	}
-	s.subs[sub.ID] = sub
-	s.log.Debug("subscribed", "dest", sub.Destination, "id", sub.ID)
-	return nil
-}
-
-func (s *session) onUnsubscribe(f *frame.Frame) *ProtocolError {
-	id, ok := f.Header.Lookup(frame.HdrID)
-	if !ok && s.version() == frame.V1_0 {
-		id, ok = f.Header.Lookup(frame.HdrDestination)
-	}
-	if !ok {
-		return protoErr("missing id", "UNSUBSCRIBE needs an id header")
-	}
-	sub := s.subs[string(id)]
-	if sub == nil {
-		return protoErr("unknown subscription", "no subscription with id %q", truncate(string(id)))
-	}
-	delete(s.subs, sub.ID)
-	if err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub); err != nil {
-		s.log.Error("unsubscribe failed", "dest", sub.Destination, "err", err)
-	}
-	return nil
-}
-
-// Deliver implements broker.Subscriber: it enqueues a MESSAGE made of the
-// session's own header lines in front of the message's shared bytes.
-func (s *session) Deliver(sub *broker.Subscription, m *broker.Message) {
-	v := s.version()
-	head := make([]byte, 0, 48+len(sub.ID)+len(s.id))
-	head = append(head, frame.MESSAGE...)
-	head = append(head, '\n')
-	head = frame.AppendHeader(head, frame.HdrSubscription, sub.ID, v)
-	head = append(head, frame.HdrMessageID...)
-	head = append(head, ':')
-	head = append(head, s.id...)
-	head = append(head, '-')
-	head = strconv.AppendUint(head, s.seq.Add(1), 10)
-	head = append(head, '\n')
-	s.enqueue(outFrame{head: head, shared: m.Encoded(v), text: m.IsText()})
-}
-
-// cleanup removes the session's subscriptions from the broker.
-func (s *session) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for id, sub := range s.subs {
-		if err := s.srv.cfg.Broker.Unsubscribe(ctx, sub); err != nil {
-			s.log.Error("unsubscribe on close failed", "dest", sub.Destination, "err", err)
-		}
-		delete(s.subs, id)
-	}
-}
-
 // closeReason says in a word or two why a session ended, for the log.
 func closeReason(err error) string {
 	var pe *ProtocolError
@@ -413,4 +219,21 @@ func closeReason(err error) string {
 		return "connection lost"
 	}
 	return err.Error()
+}
+
+// cleanup removes the session's subscriptions from the broker, then gives
+// back the queue messages it had not acknowledged (so they go to other
+// subscribers, not back here) and drops its open transactions.
+func (s *session) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for id, sub := range s.subs {
+		if err := s.srv.cfg.Broker.Unsubscribe(ctx, sub.bs); err != nil {
+			s.log.Error("unsubscribe on close failed", "dest", sub.bs.Destination, "err", err)
+		}
+		delete(s.subs, id)
+	}
+	s.requeue(s.acks.close())
+	clear(s.txs)
+	s.txBytes = 0
 }

@@ -115,6 +115,18 @@ func (c *Conn) Read() (*frame.Frame, error) {
 	return f.Clone(), nil
 }
 
+// ExpectNothing fails if a frame (other than a heart-beat) arrives within d.
+func (c *Conn) ExpectNothing(d time.Duration) {
+	c.t.Helper()
+	c.c.SetReadDeadline(time.Now().Add(d))
+	var f frame.Frame
+	err := c.rd.ReadFrame(&f)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		c.t.Fatalf("want nothing for %s, got %s %q %q (err %v)", d, f.Command, f.Header, f.Body, err)
+	}
+}
+
 // Expect reads a frame and fails unless it has the command.
 func (c *Conn) Expect(command string) *frame.Frame {
 	c.t.Helper()

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"strconv"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
+)
+
+// ackMode is a subscription's acknowledgement mode.
+type ackMode uint8
+
+const (
+	ackAuto             ackMode = iota // the server considers a message acknowledged once sent
+	ackClient                          // cumulative: an ACK covers earlier messages of the subscription
+	ackClientIndividual                // each message is acknowledged on its own
+)
+
+func parseAckMode(b []byte, present bool) (ackMode, bool) {
+	if !present {
+		return ackAuto, true
+	}
+	switch string(b) {
+	case "auto":
+		return ackAuto, true
+	case "client":
+		return ackClient, true
+	case "client-individual":
+		return ackClientIndividual, true
+	}
+	return 0, false
+}
+
+// A subscription is one of a session's subscriptions; the broker delivers
+// to it.
+type subscription struct {
+	s    *session
+	bs   *broker.Subscription
+	mode ackMode
+
+	pending []uint64 // unacknowledged message numbers, ascending; guarded by s.acks.mu
+}
+
+// Deliver implements broker.Subscriber.
+func (sub *subscription) Deliver(_ *broker.Subscription, m *broker.Message) {
+	sub.s.deliver(sub, m)
+}
+
+func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
+	dest, perr := s.destination(f)
+	if perr != nil {
+		return perr
+	}
+	id, ok := f.Header.Lookup(frame.HdrID)
+	if !ok {
+		if s.version() >= frame.V1_1 {
+			return protoErr("missing id", "SUBSCRIBE needs an id header")
+		}
+		id = []byte(dest) // STOMP 1.0: the destination names the subscription
+	}
+	ack, hasAck := f.Header.Lookup(frame.HdrAck)
+	mode, ok := parseAckMode(ack, hasAck)
+	if !ok {
+		return protoErr("invalid ack mode", "ack must be auto, client or client-individual, not %q", truncate(string(ack)))
+	}
+	if _, dup := s.subs[string(id)]; dup {
+		return protoErr("duplicate subscription", "subscription id %q is already in use", truncate(string(id)))
+	}
+	if max := s.srv.cfg.MaxSubscriptions; len(s.subs) >= max {
+		return protoErr("too many subscriptions", "a session may hold %d subscriptions (MaxSubscriptions)", max)
+	}
+	if !broker.ValidDestination(dest) {
+		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/ or /queue/", truncate(dest))
+	}
+	sub := &subscription{s: s, mode: mode}
+	sub.bs = &broker.Subscription{ID: string(id), Destination: dest, Subscriber: sub}
+	// Registered before the broker can deliver, so an ACK always finds it.
+	s.subs[sub.bs.ID] = sub
+	if err := s.srv.cfg.Broker.Subscribe(s.ctx, sub.bs); err != nil {
+		delete(s.subs, sub.bs.ID)
+		s.log.Error("subscribe failed", "dest", dest, "err", err)
+		return protoErr("subscribe failed", "could not subscribe to %s", dest)
+	}
+	s.log.Debug("subscribed", "dest", dest, "id", sub.bs.ID, "ack", string(ack))
+	return nil
+}
+
+func (s *session) onUnsubscribe(f *frame.Frame) *ProtocolError {
+	id, ok := f.Header.Lookup(frame.HdrID)
+	if !ok && s.version() == frame.V1_0 {
+		id, ok = f.Header.Lookup(frame.HdrDestination)
+	}
+	if !ok {
+		return protoErr("missing id", "UNSUBSCRIBE needs an id header")
+	}
+	sub := s.subs[string(id)]
+	if sub == nil {
+		return protoErr("unknown subscription", "no subscription with id %q", truncate(string(id)))
+	}
+	s.unsubscribe(sub)
+	return nil
+}
+
+// unsubscribe ends sub and gives its unacknowledged queue messages back.
+func (s *session) unsubscribe(sub *subscription) {
+	delete(s.subs, sub.bs.ID)
+	if err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub.bs); err != nil {
+		s.log.Error("unsubscribe failed", "dest", sub.bs.Destination, "err", err)
+	}
+	s.requeue(s.acks.dropSubscription(sub))
+}
+
+// deliver enqueues a MESSAGE: the session's own header lines in front of
+// the message's shared bytes. For a subscription that acknowledges, the
+// message is recorded as pending first, under the ack lock, so numbers and
+// queue order agree and an ACK can never overtake its message.
+func (s *session) deliver(sub *subscription, m *broker.Message) {
+	if sub.mode == ackAuto {
+		s.enqueue(s.message(sub, m, s.seq.Add(1), false))
+		return
+	}
+	s.acks.mu.Lock()
+	defer s.acks.mu.Unlock()
+	if s.acks.closed {
+		// The session is over: give the message straight back.
+		go s.requeue([]*pendingAck{{sub: sub, m: m}})
+		return
+	}
+	if max := s.srv.cfg.MaxUnacked; len(s.acks.byID) >= max {
+		go s.requeue([]*pendingAck{{sub: sub, m: m}})
+		s.fail(protoErr("too many unacknowledged messages", "a session may hold %d unacknowledged messages (MaxUnacked)", max), nil)
+		return
+	}
+	n := s.seq.Add(1)
+	s.acks.add(&pendingAck{n: n, sub: sub, m: m})
+	s.enqueue(s.message(sub, m, n, true))
+}
+
+// message builds the MESSAGE frame for delivery number n.
+func (s *session) message(sub *subscription, m *broker.Message, n uint64, ack bool) outFrame {
+	v := s.version()
+	head := make([]byte, 0, 96+2*len(s.id)+len(sub.bs.ID))
+	head = append(head, frame.MESSAGE...)
+	head = append(head, '\n')
+	head = frame.AppendHeader(head, frame.HdrSubscription, sub.bs.ID, v)
+	head = s.appendMessageID(append(head, frame.HdrMessageID+":"...), n)
+	if ack && v >= frame.V1_2 {
+		head = s.appendMessageID(append(head, frame.HdrAck+":"...), n)
+	}
+	if m.Redelivered {
+		head = append(head, "redelivered:true\n"...)
+	}
+	return outFrame{head: head, shared: m.Encoded(v), text: m.IsText()}
+}
+
+// appendMessageID appends "<session>-<n>\n": unique in the server, and
+// naming its session, so an ACK for another session's message is unknown.
+func (s *session) appendMessageID(dst []byte, n uint64) []byte {
+	dst = append(dst, s.id...)
+	dst = append(dst, '-')
+	dst = strconv.AppendUint(dst, n, 10)
+	return append(dst, '\n')
+}
