@@ -17,6 +17,7 @@ import (
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/chat"
+	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
 	"github.com/stompbox/stompbox/web"
@@ -30,26 +31,43 @@ type options struct {
 	logLevel       string
 	logFormat      string
 	shutdownGrace  time.Duration
+	stomp          server.Config // limits and timeouts; the rest is set by run
+}
+
+// envName is the environment variable that sets a flag: -max-body is
+// STOMPBOX_MAX_BODY.
+func envName(flagName string) string {
+	return "STOMPBOX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("stompbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs.StringVar(&o.addr, "addr", env("STOMPBOX_ADDR", ":8080"), "HTTP address: the web app at /, STOMP over WebSocket at /chat-app, /healthz (env STOMPBOX_ADDR)")
-	fs.StringVar(&o.stompAddr, "stomp-addr", env("STOMPBOX_STOMP_ADDR", ""), "plain TCP STOMP address, e.g. 127.0.0.1:61613; off when empty (env STOMPBOX_STOMP_ADDR)")
-	fs.StringVar(&o.allowedOrigins, "allowed-origins", env("STOMPBOX_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; empty means same-origin only, * means any (env STOMPBOX_ALLOWED_ORIGINS)")
-	fs.StringVar(&o.logLevel, "log-level", env("STOMPBOX_LOG_LEVEL", "info"), "debug, info, warn or error (env STOMPBOX_LOG_LEVEL)")
-	fs.StringVar(&o.logFormat, "log-format", env("STOMPBOX_LOG_FORMAT", "text"), "text or json (env STOMPBOX_LOG_FORMAT)")
+	fs.StringVar(&o.addr, "addr", ":8080", "HTTP address: the web app at /, STOMP over WebSocket at /chat-app, /healthz")
+	fs.StringVar(&o.stompAddr, "stomp-addr", "", "plain TCP STOMP address, e.g. 127.0.0.1:61613; off when empty")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; empty means same-origin only, * means any")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
+
+	c := &o.stomp
+	fs.IntVar(&c.Limits.MaxBody, "max-body", frame.DefaultMaxBody, "largest frame body a client may send, in bytes")
+	fs.IntVar(&c.Limits.MaxLineLen, "max-header-line", frame.DefaultMaxLineLen, "longest header line a client may send, in bytes")
+	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", frame.DefaultMaxHeaders, "most header lines in a client frame")
+	fs.IntVar(&c.MaxDestinationLen, "max-destination", broker.MaxDestinationLen, "longest destination, in bytes")
+	fs.IntVar(&c.MaxQueuedBytes, "max-queued-bytes", 4<<20, "bytes waiting to be sent to one client before it is closed as a slow consumer")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", 256, "subscriptions per session")
+	fs.IntVar(&c.MaxUnacked, "max-unacked", 10000, "unacknowledged messages per session (ack:client and client-individual)")
+	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
+	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
+	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")
+	fs.DurationVar(&c.HeartBeatReceive, "heartbeat-receive", 10*time.Second, "how often the server asks clients for heart-beats; 0 turns that off")
+	fs.DurationVar(&c.HeartBeatMax, "heartbeat-max", time.Minute, "slowest client heart-beat accepted")
+	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 10*time.Second, "how long a connection may take to send CONNECT")
+
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "stompbox serves a STOMP 1.0-1.2 chat: the web app, STOMP over WebSocket and TCP.\n\nUsage: stompbox [flags]\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "stompbox serves a STOMP 1.0-1.2 chat: the web app, STOMP over WebSocket and TCP.\n\nUsage: stompbox [flags]\n\nFlags (each can also be set by the environment variable STOMPBOX_<NAME>,\ne.g. STOMPBOX_ADDR or STOMPBOX_MAX_BODY; a flag on the command line wins):\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nExample:\n  stompbox -addr 127.0.0.1:8080 -stomp-addr 127.0.0.1:61613\n")
 	}
@@ -58,6 +76,25 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(envName(f.Name)); v != "" && !set[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	// In Config zero means "the default"; on the command line it means off.
+	for _, d := range []*time.Duration{&c.HeartBeatSend, &c.HeartBeatReceive} {
+		if *d == 0 {
+			*d = -1
+		}
 	}
 	return o, nil
 }
@@ -111,7 +148,9 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			origins = append(origins, s)
 		}
 	}
-	stomp := server.New(server.Config{Broker: b, App: router, Logger: log, AllowedOrigins: origins})
+	cfg := o.stomp
+	cfg.Broker, cfg.App, cfg.Logger, cfg.AllowedOrigins = b, router, log, origins
+	stomp := server.New(cfg)
 
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)

@@ -22,6 +22,17 @@ func TestOptions(t *testing.T) {
 	if err != nil || o.addr != "127.0.0.1:9999" || o.allowedOrigins != "https://a.example" || o.stompAddr != "" {
 		t.Fatalf("from env: %+v, %v", o, err)
 	}
+	env["STOMPBOX_MAX_BODY"] = "2048"
+	env["STOMPBOX_HEARTBEAT_SEND"] = "0"
+	o, err = parseOptions([]string{"-max-headers", "9"}, getenv, io.Discard)
+	if err != nil || o.stomp.Limits.MaxBody != 2048 || o.stomp.Limits.MaxHeaders != 9 || o.stomp.HeartBeatSend >= 0 {
+		t.Fatalf("limits from env and flags: %+v, %v", o.stomp, err)
+	}
+	env["STOMPBOX_MAX_BODY"] = "lots"
+	if _, err := parseOptions(nil, getenv, io.Discard); err == nil || !strings.Contains(err.Error(), "STOMPBOX_MAX_BODY") {
+		t.Fatalf("a bad env value: %v", err)
+	}
+	delete(env, "STOMPBOX_MAX_BODY")
 	o, err = parseOptions([]string{"-addr", "127.0.0.1:1"}, getenv, io.Discard)
 	if err != nil || o.addr != "127.0.0.1:1" {
 		t.Fatalf("flag should win over env: %+v, %v", o, err)
@@ -69,7 +80,9 @@ func TestRunServesAndStops(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, &options{addr: "127.0.0.1:0", stompAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second}, log) }()
+	go func() {
+		done <- run(ctx, &options{addr: "127.0.0.1:0", stompAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second}, log)
+	}()
 
 	addrRe := regexp.MustCompile(`msg=listening addr=(\S+)`)
 	var addr string
