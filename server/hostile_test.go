@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -177,4 +178,45 @@ func TestKilledMidFrame(t *testing.T) {
 		}
 		watcher.ExpectNothing(100 * time.Millisecond) // the transaction died with it
 	})
+}
+
+// A queue message that reaches an ack:auto session as it closes goes to
+// another subscriber instead of being lost.
+func TestQueueMessageToClosingSessionIsKept(t *testing.T) {
+	e := start(t, server.Config{})
+	keeper := stomptest.DialTCP(t, e.tcp)
+	keeper.Connect()
+	keeper.Subscribe("k", "/queue/closing")
+	pub := stomptest.DialTCP(t, e.tcp)
+	pub.Connect()
+	const n = 200
+	got := 0
+	for round := range 20 {
+		leaver := stomptest.DialTCP(t, e.tcp)
+		leaver.Connect()
+		leaver.Subscribe("l", "/queue/closing")
+		for i := range n / 20 {
+			pub.SendText("/queue/closing", fmt.Sprint(round*n/20+i))
+		}
+		leaver.SendRaw([]byte("BOGUS\n\n\x00")) // closes it while messages are in flight
+		for {
+			f, err := leaver.Read()
+			if err != nil || f.Command == frame.ERROR {
+				break
+			}
+			got++ // delivered to it before it closed
+		}
+	}
+	pub.SendText("/queue/closing", "end", "receipt", "r")
+	pub.Expect(frame.RECEIPT)
+	for {
+		m := keeper.Expect(frame.MESSAGE)
+		if string(m.Body) == "end" {
+			break
+		}
+		got++
+	}
+	if got != n {
+		t.Fatalf("%d of %d queue messages arrived", got, n)
+	}
 }

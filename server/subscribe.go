@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
@@ -116,7 +117,12 @@ func (s *session) unsubscribe(sub *subscription) {
 // queue order agree and an ACK can never overtake its message.
 func (s *session) deliver(sub *subscription, m *broker.Message) {
 	if sub.mode == ackAuto {
-		s.enqueue(s.message(sub, m, s.seq.Add(1), false))
+		if !s.enqueue(s.message(sub, m, s.seq.Add(1), false)) && strings.HasPrefix(m.Destination, broker.QueuePrefix) {
+			// Refused by a closing session: a queue message belongs to
+			// someone else then. (Not from this goroutine: the broker
+			// holds the queue's lock while it delivers.)
+			go s.requeue([]*pendingAck{{sub: sub, m: m}})
+		}
 		return
 	}
 	s.acks.mu.Lock()
