@@ -119,26 +119,26 @@ var rules = []rule{
 			}
 			c.ExpectNothing(100 * time.Millisecond)
 		}},
-	{section: "Size Limits", rule: "a body over the limit is refused before it is read, with an ERROR naming the limit",
+	{section: "Size Limits", rule: "a body over the limit is refused before it is read, with an ERROR (message:body too large) giving the limit",
 		cfg: server.Config{Limits: frame.Limits{MaxBody: 1000}},
 		run: func(t *testing.T, d dialer) {
 			c := d.v12(t)
 			c.SendRaw([]byte("SEND\ndestination:/topic/a\ncontent-length:1001\n\n"))
-			if f := expectErrorMessage(t, c, "malformed frame"); !strings.Contains(string(f.Body), "limit is 1000") {
+			if f := expectErrorMessage(t, c, "body too large"); !strings.Contains(string(f.Body), "limit is 1000") {
 				t.Fatalf("body %q", f.Body)
 			}
 		}},
-	{section: "Size Limits", rule: "too many headers, or a header line over the limit, is an ERROR naming the limit",
+	{section: "Size Limits", rule: "too many headers, or a header line over the limit, is an ERROR named after the limit, giving its value",
 		cfg: server.Config{Limits: frame.Limits{MaxHeaders: 5, MaxLineLen: 100}},
 		run: func(t *testing.T, d dialer) {
 			c := d.v12(t)
 			c.SendRaw([]byte("SEND\ndestination:/topic/a" + strings.Repeat("\nk:v", 5) + "\n\n\x00"))
-			if f := expectErrorMessage(t, c, "malformed frame"); !strings.Contains(string(f.Body), "too many headers: limit is 5") {
+			if f := expectErrorMessage(t, c, "too many headers"); !strings.Contains(string(f.Body), "too many headers: limit is 5") {
 				t.Fatalf("body %q", f.Body)
 			}
 			c = d.v12(t)
 			c.SendRaw([]byte("SEND\ndestination:/topic/" + strings.Repeat("a", 100) + "\n\n\x00"))
-			if f := expectErrorMessage(t, c, "malformed frame"); !strings.Contains(string(f.Body), "limit is 100 bytes") {
+			if f := expectErrorMessage(t, c, "header line too long"); !strings.Contains(string(f.Body), "limit is 100 bytes") {
 				t.Fatalf("body %q", f.Body)
 			}
 		}},

@@ -168,7 +168,7 @@ func (s *session) readLoop() error {
 				}
 				return err
 			case isFrameError(err):
-				s.fail(protoErr("malformed frame", "%v", err), nil)
+				s.fail(protoErr(frameErrorMessage(err), "%v", err), nil)
 				s.endedByUs = true
 				return err
 			default:
@@ -193,6 +193,20 @@ func (s *session) readLoop() error {
 			return nil
 		}
 	}
+}
+
+// frameErrorMessage is the ERROR message header for a decoding error: the
+// limit's name when a limit was exceeded.
+func frameErrorMessage(err error) string {
+	switch {
+	case errors.Is(err, frame.ErrBodyTooLarge):
+		return "body too large"
+	case errors.Is(err, frame.ErrLineTooLong):
+		return "header line too long"
+	case errors.Is(err, frame.ErrTooManyHeaders):
+		return "too many headers"
+	}
+	return "malformed frame"
 }
 
 func isFrameError(err error) bool {
