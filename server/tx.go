@@ -74,15 +74,10 @@ func (s *session) hold(name []byte, f *frame.Frame) *ProtocolError {
 }
 
 func (s *session) onCommit(f *frame.Frame) *ProtocolError {
-	name, perr := txName(f)
+	tx, perr := s.endTx(f)
 	if perr != nil {
 		return perr
 	}
-	tx := s.txs[name]
-	if tx == nil {
-		return protoErr("unknown transaction", "COMMIT names transaction %q, which is not open", truncate(name))
-	}
-	s.endTx(name, tx)
 	for _, held := range tx.frames {
 		if perr := s.apply(held); perr != nil {
 			return perr
@@ -92,21 +87,23 @@ func (s *session) onCommit(f *frame.Frame) *ProtocolError {
 }
 
 func (s *session) onAbort(f *frame.Frame) *ProtocolError {
+	_, perr := s.endTx(f)
+	return perr
+}
+
+// endTx closes the transaction a COMMIT or ABORT names and returns it.
+func (s *session) endTx(f *frame.Frame) (*transaction, *ProtocolError) {
 	name, perr := txName(f)
 	if perr != nil {
-		return perr
+		return nil, perr
 	}
 	tx := s.txs[name]
 	if tx == nil {
-		return protoErr("unknown transaction", "ABORT names transaction %q, which is not open", truncate(name))
+		return nil, protoErr("unknown transaction", "%s names transaction %q, which is not open", f.Command, truncate(name))
 	}
-	s.endTx(name, tx)
-	return nil
-}
-
-func (s *session) endTx(name string, tx *transaction) {
 	delete(s.txs, name)
 	s.txBytes -= tx.bytes
+	return tx, nil
 }
 
 // slicesDeleteKey removes every field named key.
