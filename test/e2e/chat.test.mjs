@@ -5,23 +5,12 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client } from '@stomp/stompjs';
 import { createChat, greetingLine, chatLine } from '../../web/static/chat.js';
-import { startServer } from './server.mjs';
+import { startServer, sleep, withTimeout } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.
 Object.assign(globalThis, { WebSocket });
 
 const WAIT_MS = 10_000;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 // One person in the chat: createChat plus the lines they have seen.
 function join(server, name) {

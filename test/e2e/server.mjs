@@ -119,3 +119,17 @@ async function stop(child, exited, exitState, logs) {
     throw new Error(`stompbox exited with code ${result.code} (signal ${result.signal}) after SIGTERM, want 0\n--- stompbox output ---\n${logs()}`);
   }
 }
+
+/** Resolves after ms milliseconds. */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles like promise, or rejects after ms naming what was awaited. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

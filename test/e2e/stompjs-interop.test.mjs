@@ -10,7 +10,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client, Versions } from '@stomp/stompjs';
-import { startServer } from './server.mjs';
+import { startServer, sleep, withTimeout } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.
 Object.assign(globalThis, { WebSocket });
@@ -19,17 +19,6 @@ const WAIT_MS = 10_000;
 const QUIET_MS = 300;
 const MAX_BODY = 1 << 20; // the server's default body limit
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 let seq = 0;
 // A destination no other test uses.
