@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # Debian packages: one "package path" pair a line. The package is installed
 # when the path does not exist. To add a package, add a line.
 APT_PACKAGES=(
-  "chromium    /usr/bin/chromium"
-  "fonts-nanum /usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+  "chromium      /usr/bin/chromium"
+  "fonts-nanum   /usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+  "python3-stomp /usr/lib/python3/dist-packages/stomp/__init__.py"
 )
 
 log() { printf 'deps: %s\n' "$*"; }
