@@ -3,7 +3,9 @@
 #   make          build bin/stompbox (the default)
 #   make run      build, then serve http://localhost:8080
 #   make deps     install missing Debian and npm packages (scripts/deps.sh)
-#   make test     deps, build, go vet, go test -race, Node end-to-end tests
+#   make test     deps, build, go vet, go test -race, short fuzz runs,
+#                 stomp.py interop tests, Node end-to-end tests
+#   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
 
 SHELL := bash
@@ -11,13 +13,16 @@ SHELL := bash
 
 GO      ?= go
 NODE    ?= node
+# Debian's python3, which sees the python3-stomp package (a pyenv or venv
+# python3 on PATH would not).
+PYTHON  ?= /usr/bin/python3
 BIN     := bin/stompbox
 VENDOR  := web/static/vendor
 STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor test vet gotest e2e bench clean
+.PHONY: build run deps npm-deps vendor test vet gotest fuzz interop e2e bench clean
 
 build: vendor
 	$(GO) build -o $(BIN) ./cmd/stompbox
@@ -40,7 +45,21 @@ vendor: npm-deps
 test: deps build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory interop
 	$(NODE) --test --test-concurrency=1 test/e2e/*.test.mjs
+
+# stomp.py (Debian's python3-stomp) against bin/stompbox over TCP, STOMP
+# 1.0, 1.1 and 1.2. Needs `make deps` and `make build` first.
+interop:
+	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s test/interop/python -v
+
+# A short fuzz of the frame reader and of a session in CI; run longer with
+# make fuzz FUZZTIME=10m.
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./frame/
+	$(GO) test -run '^$$' -fuzz FuzzSession -fuzztime $(FUZZTIME) ./server/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./frame/
