@@ -439,3 +439,22 @@ func TestConnectTimeout(t *testing.T) {
 		t.Fatalf("ERROR %q", f.Header)
 	}
 }
+
+// TCP and WebSocket sessions share one broker: each hears the other.
+func TestTransportsShareTheBroker(t *testing.T) {
+	e := start(t, server.Config{})
+	wsc := stomptest.DialWS(t, e.wsURL, "", "v12.stomp")
+	tcp := stomptest.DialTCP(t, e.tcp)
+	for _, c := range []*stomptest.Conn{wsc, tcp} {
+		c.Connect()
+		c.Subscribe("1", "/topic/shared")
+	}
+	wsc.SendText("/topic/shared", "from websocket")
+	tcp.SendText("/topic/shared", "from tcp")
+	for _, c := range []*stomptest.Conn{wsc, tcp} {
+		if a, b := c.Expect(frame.MESSAGE), c.Expect(frame.MESSAGE); string(a.Body)+"|"+string(b.Body) != "from websocket|from tcp" &&
+			string(a.Body)+"|"+string(b.Body) != "from tcp|from websocket" {
+			t.Fatalf("got %q and %q", a.Body, b.Body)
+		}
+	}
+}
