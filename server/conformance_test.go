@@ -338,6 +338,13 @@ var rules = []rule{
 			c.Send(frame.New(frame.SUBSCRIBE, "id", "3", "destination", "/topic/c"))
 			expectErrorMessage(t, c, "too many subscriptions")
 		}},
+	{section: "SUBSCRIBE", rule: "a selector header is never evaluated: the subscription gets every message",
+		run: func(t *testing.T, d dialer) {
+			c := d.v12(t)
+			c.Subscribe("1", "/topic/selector", "selector", "JMSType = 'car' AND 1/0 = 1")
+			send(c, "destination", "/topic/selector", "JMSType", "bike")
+			expectBody(t, c, "")
+		}},
 	{section: "SUBSCRIBE ack Header", rule: "ack:auto messages carry no ack header and need no ACK",
 		run: func(t *testing.T, d dialer) {
 			c := d.v12(t)
