@@ -53,12 +53,22 @@ const (
 	QueuePrefix = "/queue/"
 )
 
+// PrivateMark separates a destination from the session it belongs to in a
+// private (user) destination, e.g. "/queue/reply@SESSIONID". Pattern
+// subscriptions never match private destinations, and clients cannot name
+// them directly.
+const PrivateMark = "@"
+
+// IsPrivate reports whether d is a session's private destination.
+func IsPrivate(d string) bool { return strings.Contains(d, PrivateMark) }
+
 // MaxDestinationLen is the longest destination ValidDestination accepts.
 const MaxDestinationLen = 1024
 
 // ValidDestination reports whether d is a destination the broker routes:
 // /topic/... or /queue/... with a non-empty name, no longer than
-// MaxDestinationLen, and free of control characters.
+// MaxDestinationLen, and free of control characters and of the pattern
+// characters * { }.
 func ValidDestination(d string) bool {
 	if len(d) > MaxDestinationLen {
 		return false
@@ -68,7 +78,8 @@ func ValidDestination(d string) bool {
 		return false
 	}
 	for i := 0; i < len(d); i++ {
-		if d[i] < 0x20 || d[i] == 0x7f {
+		switch c := d[i]; {
+		case c < 0x20, c == 0x7f, c == '*', c == '{', c == '}':
 			return false
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/stompbox/stompbox/pattern"
 )
 
 // Memory is the in-memory broker. Its zero value is not usable; call
@@ -15,6 +17,14 @@ type Memory struct {
 	cfg   MemoryConfig
 	mu    sync.RWMutex
 	dests map[string]*destination
+
+	// Pattern subscriptions (/topic/rooms.*), copy-on-write under mu.
+	patterns atomic.Pointer[[]patternSub]
+}
+
+type patternSub struct {
+	p *pattern.Pattern
+	s *Subscription
 }
 
 var (
@@ -50,7 +60,9 @@ func NewMemoryConfig(cfg MemoryConfig) *Memory {
 	if cfg.MaxHeld <= 0 {
 		cfg.MaxHeld = 10000
 	}
-	return &Memory{cfg: cfg, dests: make(map[string]*destination)}
+	b := &Memory{cfg: cfg, dests: make(map[string]*destination)}
+	b.patterns.Store(&[]patternSub{})
+	return b
 }
 
 // dest returns the destination named d, creating it when create is set.
@@ -72,8 +84,13 @@ func (b *Memory) dest(d string, create bool) *destination {
 }
 
 // Subscribe implements Broker. A queue's held messages go to its
-// subscribers as soon as it has one.
+// subscribers as soon as it has one. A topic subscription may be a pattern
+// (see package pattern); it then receives every topic message whose
+// destination matches, except private ones (holding PrivateMark).
 func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
+	if pattern.HasWildcard(s.Destination) {
+		return b.subscribePattern(s)
+	}
 	if !ValidDestination(s.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, s.Destination)
 	}
@@ -97,8 +114,30 @@ func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
 	return nil
 }
 
+func (b *Memory) subscribePattern(s *Subscription) error {
+	if !strings.HasPrefix(s.Destination, TopicPrefix) {
+		return fmt.Errorf("%w %q: only /topic/ destinations take patterns", ErrBadDestination, s.Destination)
+	}
+	p, err := pattern.Parse(s.Destination)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadDestination, err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	next := append(slices.Clone(*b.patterns.Load()), patternSub{p: p, s: s})
+	b.patterns.Store(&next)
+	return nil
+}
+
 // Unsubscribe implements Broker.
 func (b *Memory) Unsubscribe(_ context.Context, s *Subscription) error {
+	if pattern.HasWildcard(s.Destination) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		next := slices.DeleteFunc(slices.Clone(*b.patterns.Load()), func(ps patternSub) bool { return ps.s == s })
+		b.patterns.Store(&next)
+		return nil
+	}
 	d := b.dest(s.Destination, false)
 	if d == nil {
 		return nil
@@ -146,12 +185,17 @@ func (b *Memory) Publish(_ context.Context, m *Message) error {
 		return fmt.Errorf("%w %q", ErrBadDestination, m.Destination)
 	}
 	if !strings.HasPrefix(m.Destination, QueuePrefix) {
-		d := b.dest(m.Destination, false)
-		if d == nil {
-			return nil
+		if d := b.dest(m.Destination, false); d != nil {
+			for _, s := range *d.subs.Load() {
+				s.Subscriber.Deliver(s, m)
+			}
 		}
-		for _, s := range *d.subs.Load() {
-			s.Subscriber.Deliver(s, m)
+		if ps := *b.patterns.Load(); len(ps) > 0 && !IsPrivate(m.Destination) {
+			for _, p := range ps {
+				if p.p.Match(m.Destination) {
+					p.s.Subscriber.Deliver(p.s, m)
+				}
+			}
 		}
 		return nil
 	}

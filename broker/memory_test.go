@@ -277,3 +277,39 @@ func TestEmptyDestinationsAreForgotten(t *testing.T) {
 		t.Fatal("subscription lost")
 	}
 }
+
+func TestPatternSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemory()
+	rooms, all, exact := &collector{}, &collector{}, &collector{}
+	sr := &Subscription{ID: "rooms", Destination: "/topic/rooms.*", Subscriber: rooms}
+	b.Subscribe(ctx, sr)
+	b.Subscribe(ctx, &Subscription{ID: "all", Destination: "/topic/**", Subscriber: all})
+	b.Subscribe(ctx, &Subscription{ID: "exact", Destination: "/topic/rooms.lobby", Subscriber: exact})
+	publish(t, b, "/topic/rooms.lobby", "1")
+	publish(t, b, "/topic/rooms.kitchen", "2")
+	publish(t, b, "/topic/news", "3")
+	publish(t, b, "/topic/reply@SESSION", "private")
+	if got := fmt.Sprint(rooms.list()); got != "[rooms=1 rooms=2]" {
+		t.Errorf("rooms.* got %s", got)
+	}
+	if got := fmt.Sprint(all.list()); got != "[all=1 all=2 all=3]" {
+		t.Errorf("/topic/** got %s (private destinations must never match)", got)
+	}
+	if got := fmt.Sprint(exact.list()); got != "[exact=1]" {
+		t.Errorf("exact got %s", got)
+	}
+	b.Unsubscribe(ctx, sr)
+	publish(t, b, "/topic/rooms.x", "4")
+	if len(rooms.list()) != 2 {
+		t.Errorf("unsubscribed pattern still delivered: %v", rooms.list())
+	}
+	for _, d := range []string{"/queue/*", "/topic/a/**/b/**", "/topic/{x"} {
+		if err := b.Subscribe(ctx, &Subscription{ID: "x", Destination: d, Subscriber: rooms}); !errors.Is(err, ErrBadDestination) {
+			t.Errorf("Subscribe(%q) = %v", d, err)
+		}
+	}
+	if err := b.Publish(ctx, NewMessage("/topic/rooms.*", nil, nil)); !errors.Is(err, ErrBadDestination) {
+		t.Errorf("publishing to a pattern: %v", err)
+	}
+}
