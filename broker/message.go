@@ -20,6 +20,10 @@ type Message struct {
 	// Redelivered marks a queue message given out again after a
 	// subscriber did not acknowledge it.
 	Redelivered bool
+	// Shown, when set, is the destination subscribers see in place of
+	// Destination: a private destination (/queue/reply@SESSION) shows as
+	// the user destination it was subscribed to (/user/queue/reply).
+	Shown string
 
 	text bool
 	enc  [3]struct {
@@ -62,7 +66,7 @@ func NewMessage(destination string, h frame.Header, body []byte) *Message {
 // Redelivery returns a copy of m marked Redelivered, sharing its header
 // and body.
 func (m *Message) Redelivery() *Message {
-	return &Message{Destination: m.Destination, Header: m.Header, Body: m.Body, Redelivered: true, text: m.text}
+	return &Message{Destination: m.Destination, Shown: m.Shown, Header: m.Header, Body: m.Body, Redelivered: true, text: m.text}
 }
 
 // IsText reports whether the body is valid UTF-8 (and so may travel in a
@@ -87,7 +91,11 @@ func (m *Message) Encoded(v frame.Version) []byte {
 			n += len(f.Key) + len(f.Value) + 2
 		}
 		b := make([]byte, 0, n)
-		b = frame.AppendHeader(b, frame.HdrDestination, m.Destination, v)
+		shown := m.Destination
+		if m.Shown != "" {
+			shown = m.Shown
+		}
+		b = frame.AppendHeader(b, frame.HdrDestination, shown, v)
 		for _, f := range m.Header {
 			b = frame.AppendHeader(b, string(f.Key), f.Value, v)
 		}

@@ -46,9 +46,13 @@ func decode[T any](body []byte, v *T) error {
 	return json.Unmarshal(body, v)
 }
 
-// header returns a message header carrying a content type.
-func header(contentType string) frame.Header {
+// header returns a message header carrying a content type, then what the
+// options add.
+func header(contentType string, opts []PublishOption) frame.Header {
 	var h frame.Header
 	h.Add(frame.HdrContentType, contentType)
+	for _, o := range opts {
+		o(&h)
+	}
 	return h
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/pattern"
+	"github.com/stompbox/stompbox/server"
 )
 
 // Config configures a Router.
@@ -21,16 +23,74 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// A Router dispatches SEND frames to application destinations to the
-// handlers registered with Handle. It implements server.Application.
+// A Router dispatches SEND and SUBSCRIBE frames for application
+// destinations to the handlers registered with Handle and Subscribe. It
+// implements server.SubscribeApplication.
+//
+// Set its Users (the embedded Template's) to the server once it exists, so
+// that SendToUser, PublishToUser and error replies reach users.
 type Router struct {
 	prefix string
 	log    *slog.Logger
-	routes map[string]route
+	sends  routes
+	subs   routes
 	Template
 }
 
-type route func(ctx context.Context, m *broker.Message) error
+var _ server.SubscribeApplication = (*Router)(nil)
+
+// routes holds literal paths in a map and patterns in registration order.
+type routes struct {
+	exact    map[string]route
+	patterns []patternRoute
+}
+
+type patternRoute struct {
+	p *pattern.Pattern
+	h route
+}
+
+type route func(ctx context.Context, m *broker.Message) (*broker.Message, error)
+
+func (rs *routes) add(path string, h route) {
+	if !strings.HasPrefix(path, "/") {
+		panic(fmt.Sprintf("messaging: path %q must start with /", path))
+	}
+	if rs.exact == nil {
+		rs.exact = make(map[string]route)
+	}
+	if !pattern.HasWildcard(path) {
+		if _, dup := rs.exact[path]; dup {
+			panic(fmt.Sprintf("messaging: path %q registered twice", path))
+		}
+		rs.exact[path] = h
+		return
+	}
+	p, err := pattern.Parse(path)
+	if err != nil {
+		panic(fmt.Sprintf("messaging: %v", err))
+	}
+	for _, pr := range rs.patterns {
+		if pr.p.String() == path {
+			panic(fmt.Sprintf("messaging: path %q registered twice", path))
+		}
+	}
+	rs.patterns = append(rs.patterns, patternRoute{p: p, h: h})
+}
+
+// find returns the handler for path and the variables it captured: a
+// literal path first, then patterns in the order they were registered.
+func (rs *routes) find(path string) (route, []string) {
+	if h := rs.exact[path]; h != nil {
+		return h, nil
+	}
+	for _, pr := range rs.patterns {
+		if vars, ok := pr.p.MatchVars(path); ok {
+			return pr.h, vars
+		}
+	}
+	return nil, nil
+}
 
 // NewRouter returns a Router with no handlers.
 func NewRouter(cfg Config) *Router {
@@ -41,69 +101,124 @@ func NewRouter(cfg Config) *Router {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Router{prefix: cfg.Prefix, log: cfg.Logger, routes: make(map[string]route), Template: Template{Broker: cfg.Broker}}
+	return &Router{prefix: cfg.Prefix, log: cfg.Logger, Template: Template{Broker: cfg.Broker}}
 }
 
-// An Option changes how a handler's result is sent.
-type Option func(*options)
+type varsKey struct{}
 
-type options struct {
-	sendTo string
-}
-
-// SendTo publishes the handler's result to destination, like Spring's
-// @SendTo.
-func SendTo(destination string) Option {
-	return func(o *options) { o.sendTo = destination }
-}
-
-// Handle registers fn for the application destination path (without the
-// prefix: "/hello" serves SENDs to "/app/hello"), like Spring's
-// @MessageMapping. It panics if path is already registered or does not
-// start with "/", as http.ServeMux does: both are programming errors.
-func Handle[In, Out any](r *Router, path string, fn func(ctx context.Context, in In) (Out, error), opts ...Option) {
-	if !strings.HasPrefix(path, "/") {
-		panic(fmt.Sprintf("messaging: path %q must start with /", path))
-	}
-	if _, dup := r.routes[path]; dup {
-		panic(fmt.Sprintf("messaging: path %q registered twice", path))
-	}
-	o := options{sendTo: "/topic" + path}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	r.routes[path] = func(ctx context.Context, m *broker.Message) error {
-		var in In
-		if err := decode(m.Body, &in); err != nil {
-			return &BadMessageError{Destination: m.Destination, Err: err}
+// Var returns the value of a destination variable captured by the
+// handler's pattern: with Handle(r, "/rooms/{room}/chat", ...), Var(ctx,
+// "room") is "lobby" for a SEND to /app/rooms/lobby/chat.
+func Var(ctx context.Context, name string) string {
+	vars, _ := ctx.Value(varsKey{}).([]string)
+	for i := 0; i+1 < len(vars); i += 2 {
+		if vars[i] == name {
+			return vars[i+1]
 		}
-		out, err := fn(ctx, in)
-		if err != nil {
-			return fmt.Errorf("messaging: handler for %s: %w", m.Destination, err)
-		}
-		return r.Publish(ctx, o.sendTo, out)
 	}
+	return ""
 }
 
 // HandleSend implements server.Application: it claims destinations under
 // the prefix and runs their handler.
 func (r *Router) HandleSend(ctx context.Context, m *broker.Message) (bool, error) {
-	path, ok := strings.CutPrefix(m.Destination, r.prefix)
-	if !ok || !strings.HasPrefix(path, "/") {
+	path, ok := r.path(m.Destination)
+	if !ok {
 		return false, nil
 	}
-	h := r.routes[path]
+	h, vars := r.sends.find(path)
 	if h == nil {
 		return true, &BadMessageError{Destination: m.Destination, Err: ErrNoHandler}
 	}
-	return true, h(ctx, m)
+	_, err := h(context.WithValue(ctx, varsKey{}, vars), m)
+	return true, r.handlerError(ctx, m.Destination, err)
+}
+
+// HandleSubscribe implements server.SubscribeApplication.
+func (r *Router) HandleSubscribe(ctx context.Context, dest string) (bool, *broker.Message, error) {
+	path, ok := r.path(dest)
+	if !ok {
+		return false, nil, nil
+	}
+	h, vars := r.subs.find(path)
+	if h == nil {
+		return true, nil, &BadMessageError{Destination: dest, Err: ErrNoHandler}
+	}
+	reply, err := h(context.WithValue(ctx, varsKey{}, vars), broker.NewMessage(dest, nil, nil))
+	return true, reply, r.handlerError(ctx, dest, err)
+}
+
+func (r *Router) path(dest string) (string, bool) {
+	path, ok := strings.CutPrefix(dest, r.prefix)
+	return path, ok && strings.HasPrefix(path, "/")
+}
+
+// ErrorsDestination is where a handler's application errors go, as the
+// user destination of the session that sent the message: subscribe to
+// /user/queue/errors to see them.
+const ErrorsDestination = "/queue/errors"
+
+// ErrorReply is the JSON sent to /user/queue/errors for an application
+// error.
+type ErrorReply struct {
+	Destination string `json:"destination"`
+	Code        string `json:"code,omitempty"`
+	Message     string `json:"message"`
+}
+
+// handlerError sorts a handler's error: a protocol error (the message
+// itself was wrong) is returned and becomes an ERROR frame; an
+// application error goes to the sender's /user/queue/errors as JSON, like
+// Spring's @MessageExceptionHandler with @SendToUser, and the session goes
+// on.
+func (r *Router) handlerError(ctx context.Context, dest string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var bad *BadMessageError
+	if errors.As(err, &bad) {
+		return err
+	}
+	reply := ErrorReply{Destination: dest, Message: "internal error"}
+	var ae *Error
+	if errors.As(err, &ae) {
+		reply.Code, reply.Message = ae.Code, ae.Message
+		r.log.Info("handler returned an application error", "dest", dest, "err", err)
+	} else {
+		r.log.Error("handler failed", "dest", dest, "err", err)
+	}
+	if s, ok := server.SessionFrom(ctx); ok && r.Users != nil {
+		if perr := r.publishToSession(ctx, s.ID, ErrorsDestination, reply, nil); perr != nil {
+			r.log.Error("could not send the error to the sender", "dest", dest, "err", perr)
+		}
+	}
+	return nil
+}
+
+// An Error is an application error meant for the client: a handler that
+// returns one has it sent, as an ErrorReply, to the sender's
+// /user/queue/errors. Any other error is sent there as "internal error",
+// its text kept in the log.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return "messaging: " + e.Code + ": " + e.Message }
+
+// Reject returns a protocol error: the message itself is unacceptable. The
+// client gets an ERROR frame with this text and is disconnected, as STOMP
+// requires.
+func Reject(format string, args ...any) error {
+	return &BadMessageError{Err: fmt.Errorf(format, args...)}
 }
 
 // ErrNoHandler means no handler is registered for a destination.
 var ErrNoHandler = errors.New("messaging: no handler for this destination")
 
 // A BadMessageError is a message the application cannot take: no handler,
-// or a body that does not decode. Its text is shown to the client.
+// a body that does not decode, or a Reject. Its text is shown to the
+// client in an ERROR frame.
 type BadMessageError struct {
 	Destination string
 	Err         error
@@ -113,15 +228,24 @@ func (e *BadMessageError) Error() string {
 	if errors.Is(e.Err, ErrNoHandler) {
 		return "messaging: no handler for " + e.Destination
 	}
-	return fmt.Sprintf("messaging: decode body for %s: %v", e.Destination, e.Err)
+	return fmt.Sprintf("messaging: %s: %v", e.Destination, e.Err)
 }
 
 func (e *BadMessageError) Unwrap() error { return e.Err }
 
 // ClientError is what the client is told.
 func (e *BadMessageError) ClientError() string {
-	if errors.Is(e.Err, ErrNoHandler) {
+	var de *decodeError
+	switch {
+	case errors.Is(e.Err, ErrNoHandler):
 		return "no handler for " + e.Destination
+	case errors.As(e.Err, &de):
+		return "the body sent to " + e.Destination + " could not be decoded: " + de.err.Error()
 	}
-	return "the body sent to " + e.Destination + " could not be decoded: " + e.Err.Error()
+	return e.Err.Error()
 }
+
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return "decode body: " + e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }

@@ -109,20 +109,6 @@ func TestBadMessages(t *testing.T) {
 	}
 }
 
-func TestHandlerErrorIsNotShown(t *testing.T) {
-	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory()})
-	secret := errors.New("database password wrong")
-	messaging.Handle(r, "/x", func(ctx context.Context, g greeting) (greeting, error) { return g, secret })
-	_, err := send(r, "/app/x", "{}")
-	if !errors.Is(err, secret) {
-		t.Fatalf("err = %v", err)
-	}
-	var ce interface{ ClientError() string }
-	if errors.As(err, &ce) {
-		t.Fatalf("a handler's own error would be shown to the client: %q", ce.ClientError())
-	}
-}
-
 func TestHandlePanicsOnMisuse(t *testing.T) {
 	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory()})
 	h := func(ctx context.Context, s string) (string, error) { return s, nil }

@@ -18,6 +18,15 @@ type Application interface {
 	HandleSend(ctx context.Context, m *broker.Message) (handled bool, err error)
 }
 
+// A SubscribeApplication also answers SUBSCRIBEs to its destinations,
+// like Spring's @SubscribeMapping. handled=false leaves the SUBSCRIBE to the
+// broker. A non-nil reply is sent to the subscriber alone, once, with the
+// subscribed destination; the broker never sees the subscription.
+type SubscribeApplication interface {
+	Application
+	HandleSubscribe(ctx context.Context, destination string) (handled bool, reply *broker.Message, err error)
+}
+
 // An application error with a ClientError method may say what was wrong:
 // that text goes into the ERROR frame's body. Other errors are only logged.
 type clientError interface {

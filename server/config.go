@@ -20,6 +20,15 @@ type Config struct {
 	// Logger receives structured logs. Default: slog.Default().
 	Logger *slog.Logger
 
+	// OnConnect names the user of each connecting client. Default: every
+	// session is anonymous.
+	OnConnect ConnectHandler
+	// OnSubscribe and OnSend authorize each SUBSCRIBE and SEND by
+	// destination. Default: everything allowed.
+	OnSubscribe, OnSend AuthorizeHandler
+	// OnEvent receives session events. Default: none.
+	OnEvent EventHandler
+
 	// Limits bound each frame a connected client sends. Default: the frame
 	// package's defaults (8 KiB lines, 64 headers, 1 MiB body).
 	Limits frame.Limits

@@ -29,6 +29,20 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	}
 	out = min(out, cfg.HeartBeatMax) // beating more often than asked is harmless
 
+	info := &Session{ID: s.id, Transport: s.t.name(), Remote: s.conn.RemoteAddr().String()}
+	if cfg.OnConnect != nil {
+		user, err := cfg.OnConnect(s.ctx, &ConnectRequest{Header: f.Header.Clone(), Request: s.req, Remote: info.Remote})
+		if err != nil {
+			s.log.Info("connect refused", "err", err)
+			return denied("connect", "", err)
+		}
+		info.User = user
+	}
+	s.info = info
+	s.ctx = WithSession(s.ctx, info)
+	s.log = s.log.With("user", info.User)
+	s.srv.reg.add(s)
+
 	s.ver.Store(uint32(v))
 	s.rd.SetVersion(v)
 	s.rd.SetLimits(cfg.Limits)
@@ -40,10 +54,14 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	if v >= frame.V1_1 {
 		c.Header.Add(frame.HdrHeartBeat, formatHeartBeat(cfg.HeartBeatSend, cfg.HeartBeatReceive))
 	}
+	if info.User != "" {
+		c.Header.Add("user-name", info.User)
+	}
 	s.send(c)
 	s.hbOut.Store(int64(out))
 	s.wakeWriter() // start heart-beating at the negotiated rate
 	s.log.Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
+	s.event(Connected, "", "")
 	return nil
 }
 

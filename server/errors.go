@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/stompbox/stompbox/frame"
@@ -24,6 +25,20 @@ func (e *ProtocolError) Error() string {
 
 func protoErr(msg, format string, args ...any) *ProtocolError {
 	return &ProtocolError{Message: msg, Detail: fmt.Sprintf(format, args...)}
+}
+
+// denied is the ERROR for a refusal by a hook: what was refused, and the
+// hook's reason when it has one meant for the client.
+func denied(what, dest string, err error) *ProtocolError {
+	detail := "not allowed to " + what
+	if dest != "" {
+		detail += " " + truncate(dest)
+	}
+	var ce clientError
+	if errors.As(err, &ce) {
+		detail += ": " + ce.ClientError()
+	}
+	return &ProtocolError{Message: "access denied", Detail: detail}
 }
 
 // errorFrame builds the ERROR frame for err, answering the receipt of the

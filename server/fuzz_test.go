@@ -40,7 +40,7 @@ func FuzzSession(f *testing.F) {
 		client, conn := net.Pipe()
 		done := make(chan struct{})
 		go func() {
-			srv.run(conn, tcpTransport{}, conn)
+			srv.run(conn, tcpTransport{}, conn, nil)
 			close(done)
 		}()
 		out := make(chan []byte, 1)

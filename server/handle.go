@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 )
 
@@ -60,6 +61,9 @@ func (s *session) destination(f *frame.Frame) (string, *ProtocolError) {
 	}
 	if max := s.srv.cfg.MaxDestinationLen; len(dest) > max {
 		return "", protoErr("destination too long", "destinations are limited to %d bytes (MaxDestinationLen); this one has %d", max, len(dest))
+	}
+	if broker.IsPrivate(string(dest)) {
+		return "", protoErr("reserved destination", "%q: destinations holding %q are private to a session; use /user/...", truncate(string(dest)), broker.PrivateMark)
 	}
 	return string(dest), nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"sync"
 	"syscall"
@@ -22,6 +23,8 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	closed    bool
 	wg        sync.WaitGroup
+
+	reg registry
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -78,14 +81,14 @@ func (srv *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
-		go srv.run(conn, tcpTransport{}, conn)
+		go srv.run(conn, tcpTransport{}, conn, nil)
 	}
 }
 
 // run serves one connection as a session. src is the transport's stream of
 // STOMP bytes.
-func (srv *Server) run(conn net.Conn, t transport, src io.Reader) {
-	s := srv.newSession(conn, t)
+func (srv *Server) run(conn net.Conn, t transport, src io.Reader, req *http.Request) {
+	s := srv.newSession(conn, t, req)
 	srv.mu.Lock()
 	if srv.closed {
 		srv.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,9 @@ type session struct {
 	id   string
 	conn net.Conn
 	t    transport
+	req  *http.Request // the WebSocket handshake; nil over TCP
+	info *Session      // set at CONNECT
+	reg  regEntry      // guarded by srv.reg.mu
 	log  *slog.Logger
 	ctx  context.Context
 	stop context.CancelFunc
@@ -56,12 +60,13 @@ var errReadStopped = errors.New("server: session closed")
 // side, so that closing does not reset the connection under unread data.
 const lingerTime = 2 * time.Second
 
-func (srv *Server) newSession(conn net.Conn, t transport) *session {
+func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *session {
 	s := &session{
 		srv:        srv,
 		id:         newID(),
 		conn:       conn,
 		t:          t,
+		req:        req,
 		subs:       make(map[string]*subscription),
 		txs:        make(map[string]*transaction),
 		acks:       acks{byID: make(map[uint64]*pendingAck)},
@@ -242,12 +247,18 @@ func (s *session) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for id, sub := range s.subs {
-		if err := s.srv.cfg.Broker.Unsubscribe(ctx, sub.bs); err != nil {
-			s.log.Error("unsubscribe on close failed", "dest", sub.bs.Destination, "err", err)
+		if !sub.app {
+			if err := s.srv.cfg.Broker.Unsubscribe(ctx, sub.bs); err != nil {
+				s.log.Error("unsubscribe on close failed", "dest", sub.bs.Destination, "err", err)
+			}
 		}
 		delete(s.subs, id)
 	}
 	s.requeue(s.acks.close())
 	clear(s.txs)
 	s.txBytes = 0
+	if s.info != nil {
+		s.srv.reg.remove(s)
+		s.event(Disconnected, "", "")
+	}
 }

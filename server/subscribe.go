@@ -1,11 +1,13 @@
 package server
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/pattern"
 )
 
 // ackMode is a subscription's acknowledgement mode.
@@ -36,8 +38,10 @@ func parseAckMode(b []byte, present bool) (ackMode, bool) {
 // to it.
 type subscription struct {
 	s    *session
-	bs   *broker.Subscription
+	bs   *broker.Subscription // ID is the client's; Destination the broker's
+	dest string               // the destination as the client wrote it
 	mode ackMode
+	app  bool // answered by the application once; not in the broker
 
 	pending []uint64 // unacknowledged message numbers, ascending; guarded by s.acks.mu
 }
@@ -70,20 +74,68 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	if max := s.srv.cfg.MaxSubscriptions; len(s.subs) >= max {
 		return protoErr("too many subscriptions", "a session may hold %d subscriptions (MaxSubscriptions)", max)
 	}
-	if !broker.ValidDestination(dest) {
-		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/ or /queue/", truncate(dest))
+	if h := s.srv.cfg.OnSubscribe; h != nil {
+		if err := h(s.ctx, s.info, dest); err != nil {
+			s.log.Info("subscribe denied", "dest", dest, "err", err)
+			return denied("subscribe to", dest, err)
+		}
 	}
-	sub := &subscription{s: s, mode: mode}
+	sub := &subscription{s: s, mode: mode, dest: dest}
 	sub.bs = &broker.Subscription{ID: string(id), Destination: dest, Subscriber: sub}
+	if done, perr := s.subscribeApp(sub); done || perr != nil {
+		return perr
+	}
+	if ud, ok := strings.CutPrefix(dest, UserPrefix); ok {
+		if !broker.ValidDestination(ud) {
+			return protoErr("unknown destination", "cannot subscribe to %q: user destinations are /user/topic/... or /user/queue/...", truncate(dest))
+		}
+		sub.bs.Destination = privateDestination(ud, s.id)
+	} else if !pattern.HasWildcard(dest) && !broker.ValidDestination(dest) {
+		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/, /queue/ or /user/", truncate(dest))
+	}
 	// Registered before the broker can deliver, so an ACK always finds it.
 	s.subs[sub.bs.ID] = sub
 	if err := s.srv.cfg.Broker.Subscribe(s.ctx, sub.bs); err != nil {
 		delete(s.subs, sub.bs.ID)
+		if errors.Is(err, broker.ErrBadDestination) {
+			return protoErr("invalid destination", "%v", err)
+		}
 		s.log.Error("subscribe failed", "dest", dest, "err", err)
-		return protoErr("subscribe failed", "could not subscribe to %s", dest)
+		return protoErr("subscribe failed", "could not subscribe to %s", truncate(dest))
 	}
-	s.log.Debug("subscribed", "dest", dest, "id", sub.bs.ID, "ack", string(ack))
+	s.subscribed(sub)
 	return nil
+}
+
+// subscribeApp offers a SUBSCRIBE to the application, like Spring's
+// @SubscribeMapping: its reply goes to this subscriber only, once, and the
+// broker never sees the subscription.
+func (s *session) subscribeApp(sub *subscription) (done bool, perr *ProtocolError) {
+	app, ok := s.srv.cfg.App.(SubscribeApplication)
+	if !ok {
+		return false, nil
+	}
+	handled, reply, err := app.HandleSubscribe(s.ctx, sub.dest)
+	if !handled {
+		return false, nil
+	}
+	if perr := s.appError(err, sub.dest); perr != nil {
+		return true, perr
+	}
+	sub.app = true
+	s.subs[sub.bs.ID] = sub
+	s.subscribed(sub)
+	if reply != nil {
+		reply.Shown = sub.dest
+		s.enqueue(s.message(sub, reply, s.seq.Add(1), false))
+	}
+	return true, nil
+}
+
+func (s *session) subscribed(sub *subscription) {
+	s.srv.reg.subscribed(s, sub.bs.ID, sub.dest)
+	s.log.Debug("subscribed", "dest", sub.dest, "id", sub.bs.ID)
+	s.event(Subscribed, sub.bs.ID, sub.dest)
 }
 
 func (s *session) onUnsubscribe(f *frame.Frame) *ProtocolError {
@@ -99,12 +151,17 @@ func (s *session) onUnsubscribe(f *frame.Frame) *ProtocolError {
 		return protoErr("unknown subscription", "no subscription with id %q", truncate(string(id)))
 	}
 	s.unsubscribe(sub)
+	s.event(Unsubscribed, sub.bs.ID, sub.dest)
 	return nil
 }
 
 // unsubscribe ends sub and gives its unacknowledged queue messages back.
 func (s *session) unsubscribe(sub *subscription) {
 	delete(s.subs, sub.bs.ID)
+	s.srv.reg.unsubscribed(s, sub.bs.ID)
+	if sub.app {
+		return
+	}
 	if err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub.bs); err != nil {
 		s.log.Error("unsubscribe failed", "dest", sub.bs.Destination, "err", err)
 	}

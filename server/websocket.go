@@ -76,7 +76,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	srv.run(conn, wsTransport{}, &wsReader{r: rw.Reader})
+	srv.run(conn, wsTransport{}, &wsReader{r: rw.Reader}, r)
 }
 
 // wsTransport frames each STOMP frame as one unmasked WebSocket message:
