@@ -26,6 +26,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 build: vendor
 	$(GO) build -o $(BIN) ./cmd/stompbox
+	$(GO) build -o bin/parity ./examples/parity
 
 run: build
 	./$(BIN)
