@@ -136,6 +136,25 @@ func main() {
 	}
 }
 
+// maxNickname bounds the name a chat user goes by.
+const maxNickname = 64
+
+// nickname names a chat session after its CONNECT login header, the name
+// typed into the page: a nickname, not an authenticated identity. No login
+// means anonymous.
+func nickname(_ context.Context, c *server.ConnectRequest) (string, error) {
+	name := strings.TrimSpace(c.Header.Get("login"))
+	if len(name) > maxNickname {
+		return "", nicknameError(fmt.Sprintf("a name may be %d bytes long at most", maxNickname))
+	}
+	return name, nil
+}
+
+type nicknameError string
+
+func (e nicknameError) Error() string       { return string(e) }
+func (e nicknameError) ClientError() string { return string(e) }
+
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, o *options, log *slog.Logger) error {
 	b := broker.NewMemory()
@@ -150,7 +169,9 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	}
 	cfg := o.stomp
 	cfg.Broker, cfg.App, cfg.Logger, cfg.AllowedOrigins = b, router, log, origins
+	cfg.OnConnect = nickname
 	stomp := server.New(cfg)
+	router.Users = stomp
 
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/server"
 )
 
 func TestOptions(t *testing.T) {
@@ -115,5 +118,19 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "STOMP over TCP") || !strings.Contains(logs.String(), "msg=stopped") {
 		t.Errorf("logs: %s", logs.String())
+	}
+}
+
+func TestNickname(t *testing.T) {
+	req := func(login string) *server.ConnectRequest {
+		var h frame.Header
+		h.Add("login", login)
+		return &server.ConnectRequest{Header: h}
+	}
+	if name, err := nickname(context.Background(), req("  홍길동 ")); err != nil || name != "홍길동" {
+		t.Fatalf("nickname = %q, %v", name, err)
+	}
+	if _, err := nickname(context.Background(), req(strings.Repeat("x", maxNickname+1))); err == nil {
+		t.Fatal("an over-long name was accepted")
 	}
 }

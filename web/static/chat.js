@@ -62,7 +62,9 @@ export function createChat(Client, {
     throw new TypeError('createChat: brokerURL is required');
   }
 
-  const config = { brokerURL };
+  // The name goes in the CONNECT login header too: the server knows each
+  // session's user by it (a nickname, not a password-checked login).
+  const config = { brokerURL, connectHeaders: { login: name } };
   if (typeof debug === 'function') config.debug = debug;
   if (reconnectDelay !== undefined) config.reconnectDelay = reconnectDelay;
   const client = new Client(config);
