@@ -199,12 +199,31 @@ func (b *Memory) Publish(_ context.Context, m *Message) error {
 		}
 		return nil
 	}
+	if IsPrivate(m.Destination) {
+		return b.publishPrivate(m)
+	}
 	d := b.lockDest(m.Destination)
 	defer d.mu.Unlock()
 	if d.dispatch(m, nil) {
 		return nil
 	}
 	return d.hold(m, b.cfg.MaxHeld, false)
+}
+
+// publishPrivate delivers to a session's private queue, or drops the
+// message when the session is no longer subscribed: nobody else will ever
+// subscribe to it, so holding it would only leak.
+func (b *Memory) publishPrivate(m *Message) error {
+	d := b.dest(m.Destination, false)
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.dead {
+		d.dispatch(m, nil)
+	}
+	return nil
 }
 
 // Requeue implements Requeuer: a queue message goes to another subscriber
@@ -216,6 +235,9 @@ func (b *Memory) Requeue(_ context.Context, from *Subscription, m *Message) erro
 	}
 	if !m.Redelivered {
 		m = m.Redelivery()
+	}
+	if IsPrivate(m.Destination) {
+		return b.publishPrivate(m)
 	}
 	d := b.lockDest(m.Destination)
 	defer d.mu.Unlock()

@@ -313,3 +313,26 @@ func TestPatternSubscriptions(t *testing.T) {
 		t.Errorf("publishing to a pattern: %v", err)
 	}
 }
+
+// A session's private queue never holds: with its subscriber gone, a
+// message is dropped and the destination forgotten.
+func TestPrivateQueueDoesNotHold(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemory()
+	c := &collector{}
+	s := &Subscription{ID: "r", Destination: "/queue/reply@S1", Subscriber: c}
+	b.Subscribe(ctx, s)
+	publish(t, b, "/queue/reply@S1", "1")
+	b.Unsubscribe(ctx, s)
+	publish(t, b, "/queue/reply@S1", "2")
+	b.Requeue(ctx, s, NewMessage("/queue/reply@S1", nil, []byte("3")))
+	if got := fmt.Sprint(c.list()); got != "[r=1]" || b.Held("/queue/reply@S1") != 0 {
+		t.Fatalf("got %s, held %d", got, b.Held("/queue/reply@S1"))
+	}
+	b.mu.RLock()
+	n := len(b.dests)
+	b.mu.RUnlock()
+	if n != 0 {
+		t.Fatalf("%d destinations left", n)
+	}
+}
