@@ -21,13 +21,17 @@ process.once('exit', () => {
  * Spawns `bin/stompbox -addr 127.0.0.1:0` and waits for its
  * `msg=listening addr=127.0.0.1:PORT` log line on stderr.
  *
+ * `binary` runs another program that takes `-addr` and logs the same
+ * line, e.g. `path.join(repoRoot, 'bin', 'parity')`; the default is
+ * bin/stompbox.
+ *
  * @returns {Promise<{url: string, wsURL: string, port: number, stop(): Promise<void>, logs(): string, child: import('node:child_process').ChildProcess}>}
  */
-export function startServer({ args = [], env = {} } = {}) {
-  if (!existsSync(binary)) {
-    return Promise.reject(new Error(`${binary} does not exist: run \`make build\` first`));
+export function startServer({ args = [], env = {}, binary: program = binary } = {}) {
+  if (!existsSync(program)) {
+    return Promise.reject(new Error(`${program} does not exist: run \`make build\` first`));
   }
-  const child = spawn(binary, ['-addr', '127.0.0.1:0', ...args], {
+  const child = spawn(program, ['-addr', '127.0.0.1:0', ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +67,7 @@ export function startServer({ args = [], env = {} } = {}) {
       () => fail(`stompbox did not log msg=listening within ${START_TIMEOUT_MS} ms`),
       START_TIMEOUT_MS,
     );
-    child.once('error', (err) => fail(`cannot start ${binary}: ${err.message}`));
+    child.once('error', (err) => fail(`cannot start ${program}: ${err.message}`));
     exited.then(({ code, signal }) => fail(`stompbox exited early (code ${code}, signal ${signal})`));
 
     child.stderr.on('data', (chunk) => {
