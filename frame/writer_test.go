@@ -43,7 +43,6 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-
 // No header value can inject a header line or end the headers, in any
 // version, on any command.
 func TestNoHeaderInjection(t *testing.T) {

@@ -1,0 +1,97 @@
+package sse
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/stompbox/stompbox/broker"
+)
+
+// Config configures a Server. Zero fields get the defaults their comments
+// name; only Broker is required.
+type Config struct {
+	// Broker is what streams listen to. Required.
+	Broker broker.Broker
+	// Logger receives the endpoint's logs. Default slog.Default().
+	Logger *slog.Logger
+
+	// Authenticate names the user of a request ("" = anonymous); an error
+	// refuses it with 401. Its text is shown to the client only if it has
+	// a ClientError() string method. Default: everyone is anonymous.
+	Authenticate func(r *http.Request) (user string, err error)
+	// Authorize decides whether user may listen to destination; an error
+	// refuses the request with 403 naming the destination (and the error's
+	// ClientError() text, if it has one). The stompbox command wires the
+	// same policy here as for STOMP SUBSCRIBE. Default: everything allowed.
+	Authorize func(ctx context.Context, user, destination string) error
+
+	// KeepAlive is how long a stream may be idle before the server sends a
+	// comment line (": keep-alive"), so that proxies keep it open and a dead
+	// client is noticed. Default 15s.
+	KeepAlive time.Duration
+	// BufferSize is how many messages are kept per destination for clients
+	// that reconnect with Last-Event-ID. Default 256.
+	BufferSize int
+	// BufferBytes bounds the bytes of encoded messages kept per destination;
+	// the oldest are dropped first, but the newest is always kept.
+	// Default 4 MiB.
+	BufferBytes int
+	// BufferAge is how long a destination's broker subscription and buffer
+	// are kept after its last listener leaves, so that a quick reconnect
+	// can resume. Default 2m.
+	BufferAge time.Duration
+	// MaxDestinations is how many distinct destinations one request may
+	// listen to. Default 16.
+	MaxDestinations int
+	// MaxQueuedBytes is how many bytes may wait to be written to one
+	// stream, beyond the batch being written, before the stream is ended
+	// as a slow consumer. A single message larger than that is still
+	// queued when nothing else waits. Default 1 MiB.
+	MaxQueuedBytes int
+	// WriteTimeout bounds each write to a stream; a client that takes
+	// longer to accept a batch is cut off. Default 10s.
+	WriteTimeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultKeepAlive       = 15 * time.Second
+	DefaultBufferSize      = 256
+	DefaultBufferBytes     = 4 << 20
+	DefaultBufferAge       = 2 * time.Minute
+	DefaultMaxDestinations = 16
+	DefaultMaxQueuedBytes  = 1 << 20
+	DefaultWriteTimeout    = 10 * time.Second
+)
+
+// retryMillis is the reconnection delay each stream asks the browser for.
+const retryMillis = 2000
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.BufferSize <= 0 {
+		c.BufferSize = DefaultBufferSize
+	}
+	if c.BufferBytes <= 0 {
+		c.BufferBytes = DefaultBufferBytes
+	}
+	if c.BufferAge <= 0 {
+		c.BufferAge = DefaultBufferAge
+	}
+	if c.MaxDestinations <= 0 {
+		c.MaxDestinations = DefaultMaxDestinations
+	}
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+}

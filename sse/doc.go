@@ -1,0 +1,101 @@
+// Package sse serves broker messages to browsers as Server-Sent Events: a
+// one-way stream for clients that only listen and do not speak STOMP.
+//
+//	GET /events?destination=/topic/news&destination=/topic/alerts
+//
+// streams, as text/event-stream, every message published to those
+// destinations after the request, whether a STOMP client sent it or the
+// server published it through the broker. Mount it on a mux:
+//
+//	events := sse.New(sse.Config{Broker: b})
+//	mux.Handle("GET /events", events)
+//	...
+//	events.Shutdown(ctx) // before, or with, http.Server.Shutdown
+//
+// # Requests
+//
+// Only GET. Each destination parameter must be a valid broker destination
+// under /topic/ ([broker.ValidDestination]); /queue/ destinations are
+// refused, because a queue gives each message to one consumer and a stream
+// cannot acknowledge one. Duplicates are folded; at most
+// Config.MaxDestinations distinct ones. Refusals are plain text: 400 for a
+// missing, invalid or excess destination, 401 when Config.Authenticate
+// fails, 403 naming the destination Config.Authorize denies, 405 for other
+// methods, 503 while shutting down.
+//
+// # Wire format
+//
+// The response has Content-Type text/event-stream, Cache-Control
+// no-cache and X-Accel-Buffering no (so nginx does not buffer it). It
+// opens with a retry field (2000 ms) and an id line naming the point the
+// stream starts from, then carries one event per message:
+//
+//	retry: 2000
+//
+//	id: K7QW2MZD-41
+//
+//	id: K7QW2MZD-42
+//	event: message
+//	data: {"destination":"/topic/news","contentType":"application/json","body":"{\"title\":\"hi\"}"}
+//
+//	: keep-alive
+//
+// The data field is a JSON [Envelope] on one line: destination (so a client
+// listening to several can tell them apart), contentType (when the message
+// had one) and body, the message body as a string. A body that is not
+// valid UTF-8 is sent as base64 with "encoding":"base64". A browser reads it
+// with
+//
+//	const es = new EventSource('/events?destination=/topic/news');
+//	es.onmessage = (e) => {
+//	  const { destination, body } = JSON.parse(e.data);
+//	  show(destination, JSON.parse(body));
+//	};
+//
+// A comment line ": keep-alive" goes out when the stream has been idle for
+// Config.KeepAlive. The lone "id:" line at the start is not an event: it
+// sets the EventSource's last event id, so that a client that reconnects
+// before its first message still resumes from where it was.
+//
+// # Event ids and resuming
+//
+// Every message the Server receives gets the next number of one sequence;
+// an event id is "<epoch>-<number>", where the epoch is random per Server
+// (a restarted server has another). When an EventSource reconnects it
+// sends the last id it saw as Last-Event-ID, and the stream first sends,
+// in order, the messages after it that are still buffered (the last
+// Config.BufferSize per destination, up to Config.BufferBytes), then live
+// ones, with nothing lost or repeated in between.
+//
+// If the buffer cannot cover the whole gap for a destination - the id is of
+// another epoch or malformed, messages after it were dropped from the
+// buffer, or the Server was not listening to the destination for part of
+// the time - the stream first sends, for each destination affected,
+//
+//	event: gap
+//	data: {"destination":"/topic/news","lastEventId":"K7QW2MZD-17"}
+//
+// and then whatever it does hold after the id (for an unusable id, all it
+// holds). A client should then reload its view of that destination:
+//
+//	es.addEventListener('gap', (e) => reload(JSON.parse(e.data).destination));
+//
+// A malformed Last-Event-ID is never an error, only a gap.
+//
+// # Resources
+//
+// The Server subscribes to the broker once per destination, when the first
+// stream asks for it, and fans each message out to the streams: the event
+// is encoded once and the same bytes go to all. When a destination's last
+// stream ends, its subscription and buffer are kept for Config.BufferAge,
+// so that a quick reconnect can resume, then dropped. Each stream has a
+// bounded queue written out by its own goroutine (the request's), one
+// write and one flush per batch; nobody waits for a slow client, and a
+// stream with more than Config.MaxQueuedBytes waiting is ended (its client
+// reconnects and resumes, or gets a gap). Each write is bounded by
+// Config.WriteTimeout.
+//
+// A Server is safe for concurrent use. Shutdown ends every stream and drops
+// every subscription; http.Server.Shutdown alone would wait for streams
+// that never go idle.
+package sse
