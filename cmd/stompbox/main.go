@@ -20,6 +20,7 @@ import (
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
+	"github.com/stompbox/stompbox/sse"
 	"github.com/stompbox/stompbox/web"
 )
 
@@ -173,8 +174,11 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	stomp := server.New(cfg)
 	router.Users = stomp
 
+	events := sse.New(sse.Config{Broker: b, Logger: log})
+
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)
+	mux.Handle("GET /events", events)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -212,8 +216,9 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	log.Info("shutting down", "sessions", stomp.Sessions())
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
 	defer cancel()
+	eerr := events.Shutdown(sctx) // before the HTTP server: it waits for streams
 	herr := hs.Shutdown(sctx)
 	serr := stomp.Shutdown(sctx)
 	log.Info("stopped")
-	return errors.Join(herr, serr)
+	return errors.Join(eerr, herr, serr)
 }

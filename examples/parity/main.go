@@ -25,6 +25,7 @@ import (
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
+	"github.com/stompbox/stompbox/sse"
 )
 
 // ChatMessage is a line in a room.
@@ -102,12 +103,9 @@ func main() {
 		OnConnect: func(ctx context.Context, c *server.ConnectRequest) (string, error) {
 			return c.Header.Get("login"), nil
 		},
-		// A ChannelInterceptor on SUBSCRIBE: /topic/admin.** is for admin.
+		// A ChannelInterceptor on SUBSCRIBE; SSE below applies the same rule.
 		OnSubscribe: func(ctx context.Context, s *server.Session, dest string) error {
-			if strings.HasPrefix(dest, "/topic/admin.") && s.User != "admin" {
-				return denial("admins only")
-			}
-			return nil
+			return mayListen(s.User, dest)
 		},
 		// @EventListener for SessionConnectedEvent, SessionSubscribeEvent,
 		// SessionUnsubscribeEvent and SessionDisconnectEvent.
@@ -137,8 +135,14 @@ func main() {
 		}
 	}()
 
+	// SseEmitter: one-way notifications over the same broker, under the
+	// same rule as SUBSCRIBE. (Anonymous here: -> mayListen with "".)
+	events := sse.New(sse.Config{Broker: b, Logger: log,
+		Authorize: func(ctx context.Context, user, dest string) error { return mayListen(user, dest) }})
+
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", srv) // registerStompEndpoints: addEndpoint("/chat-app")
+	mux.Handle("GET /events", events)
 	mux.HandleFunc("GET /users", func(w http.ResponseWriter, _ *http.Request) {
 		var names []string
 		for _, u := range srv.Users() {
@@ -158,8 +162,18 @@ func main() {
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	events.Shutdown(sctx)
 	hs.Shutdown(sctx)
 	srv.Shutdown(sctx)
+}
+
+// mayListen is the one authorization rule, for STOMP SUBSCRIBE and for
+// Server-Sent Events: /topic/admin.* is for admin.
+func mayListen(user, dest string) error {
+	if strings.HasPrefix(dest, "/topic/admin.") && user != "admin" {
+		return denial("admins only")
+	}
+	return nil
 }
 
 // denial is a refusal whose reason the client may see.

@@ -12,6 +12,7 @@
 // Every wait is bounded (WAIT_MS) and fails with what each client saw and
 // the server's log. The only sleeps are bounded "nothing more arrives"
 // checks (QUIET_MS).
+import http from 'node:http';
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -538,6 +539,56 @@ describe('server push', () => {
       prev = t;
     }
     assertAllHealthy();
+  });
+});
+
+describe('Server-Sent Events on the same broker and rule', () => {
+  // Reads an event stream until n events of type message arrived.
+  const readEvents = (url, n) => new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+        return;
+      }
+      let buf = '';
+      const events = [];
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          if (/^event: message$/m.test(block) && data) events.push(JSON.parse(data));
+          if (events.length >= n) {
+            req.destroy();
+            resolve({ status: 200, events });
+            return;
+          }
+        }
+      });
+    });
+    req.on('error', (err) => { if (err.code !== 'ECONNRESET') reject(err); });
+    setTimeout(() => { req.destroy(); reject(new Error(`timed out waiting for ${n} events from ${url}`)); }, WAIT_MS);
+  });
+
+  test('the clock push reaches an SSE listener too', async () => {
+    const { status, events } = await readEvents(`${server.url}/events?destination=/topic/clock`, 2);
+    assert.equal(status, 200);
+    for (const e of events) {
+      assert.equal(e.destination, '/topic/clock');
+      assert.match(JSON.parse(e.body).time, /^\d{4}-\d{2}-\d{2}T/);
+    }
+  });
+
+  test('the SUBSCRIBE rule applies to SSE: /topic/admin.log is refused with 403 naming it', async () => {
+    const { status, text } = await readEvents(`${server.url}/events?destination=/topic/admin.log`, 1);
+    assert.equal(status, 403);
+    assert.match(text, /\/topic\/admin\.log/);
+    assert.match(text, /admins only/);
   });
 });
 
