@@ -61,7 +61,7 @@ func (r *registry) subscribed(s *session, id, dest string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s.reg.subs[id] = dest
-	if ud, ok := strings.CutPrefix(dest, UserPrefix); ok {
+	if ud, ok := userDestination(dest); ok {
 		s.reg.userSubs[ud]++
 	}
 }
@@ -71,7 +71,7 @@ func (r *registry) unsubscribed(s *session, id string) {
 	defer r.mu.Unlock()
 	dest := s.reg.subs[id]
 	delete(s.reg.subs, id)
-	if ud, ok := strings.CutPrefix(dest, UserPrefix); ok {
+	if ud, ok := userDestination(dest); ok {
 		if s.reg.userSubs[ud]--; s.reg.userSubs[ud] <= 0 {
 			delete(s.reg.userSubs, ud)
 		}

@@ -85,7 +85,7 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	if done, perr := s.subscribeApp(sub); done || perr != nil {
 		return perr
 	}
-	if ud, ok := strings.CutPrefix(dest, UserPrefix); ok {
+	if ud, ok := userDestination(dest); ok {
 		if !broker.ValidDestination(ud) {
 			return protoErr("unknown destination", "cannot subscribe to %q: user destinations are /user/topic/... or /user/queue/...", truncate(dest))
 		}
@@ -130,6 +130,12 @@ func (s *session) subscribeApp(sub *subscription) (done bool, perr *ProtocolErro
 		s.enqueue(s.message(sub, reply, s.seq.Add(1), false))
 	}
 	return true, nil
+}
+
+// userDestination returns what /user/queue/x subscribes to: /queue/x.
+func userDestination(dest string) (string, bool) {
+	rest, ok := strings.CutPrefix(dest, UserPrefix+"/")
+	return "/" + rest, ok
 }
 
 func (s *session) subscribed(sub *subscription) {
