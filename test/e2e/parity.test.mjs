@@ -16,227 +16,16 @@ import http from 'node:http';
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import WebSocket from 'ws';
-import { Client } from '@stomp/stompjs';
 import { startServer, repoRoot, sleep, withTimeout } from './server.mjs';
+import { createHarness, describeFrame, bodies, WAIT_MS } from './peer.mjs';
 
-// Node 20 has no global WebSocket; stompjs uses the global one.
-Object.assign(globalThis, { WebSocket });
-
-const WAIT_MS = 10_000;
 const QUIET_MS = 300;
 const CLOCK = '100ms';
 const parity = path.join(repoRoot, 'bin', 'parity');
 
-const short = (s, n = 200) => (s.length > n ? `${s.slice(0, n)}...(${s.length} chars)` : s);
-
-function describeFrame(frame) {
-  const headers = Object.entries(frame.headers).map(([k, v]) => `${k}:${JSON.stringify(v)}`).join(' ');
-  let body;
-  if (!frame.isBinaryBody) {
-    body = JSON.stringify(short(frame.body));
-  } else {
-    try {
-      body = JSON.stringify(short(new TextDecoder('utf-8', { fatal: true }).decode(frame.binaryBody)));
-    } catch {
-      body = `<${frame.binaryBody.length} bytes, not UTF-8>`;
-    }
-  }
-  return `${frame.command} ${headers} ${body}`;
-}
-
 let server; // this test's bin/parity
-const peers = []; // this test's clients: closed and forgotten after each test
-const waiters = new Set(); // every pending waitFor, rechecked on any client's event
+const { peers, failure, connectPeer, closeAll } = createHarness(() => server);
 
-const serverLog = () => {
-  const out = server ? server.logs() : '';
-  return out.length > 6000 ? `...${out.slice(-6000)}` : out;
-};
-
-// One stompjs Client, logged in as login, with a record of everything it saw.
-class Peer {
-  constructor(name, login, config = {}) {
-    this.name = name;
-    this.login = login;
-    this.events = []; // what happened, in order, for failure messages
-    this.stompErrors = [];
-    this.closes = [];
-    this.unhandled = []; // MESSAGEs for no subscription of ours
-    this.receiptCount = 0;
-
-    let connectedResolve;
-    let connectedReject;
-    this._connected = new Promise((resolve, reject) => {
-      connectedResolve = resolve;
-      connectedReject = reject;
-    });
-    this._connected.catch(() => {}); // reported when awaited
-
-    this.client = new Client({
-      brokerURL: server.wsURL,
-      reconnectDelay: 0,
-      connectHeaders: login === undefined ? {} : { login },
-      debug: () => {},
-      ...config,
-      onConnect: (frame) => {
-        this.connectedFrame = frame;
-        this.log(`<<< ${describeFrame(frame)}`);
-        connectedResolve(frame);
-        this.notify();
-      },
-      onStompError: (frame) => {
-        this.stompErrors.push(frame);
-        this.log(`<<< ${describeFrame(frame)}`);
-        connectedReject(new Error(`${name}: STOMP ERROR before CONNECTED: ${describeFrame(frame)}`));
-        this.notify();
-      },
-      onWebSocketClose: (evt) => {
-        this.closes.push({ code: evt.code, reason: String(evt.reason ?? '') });
-        this.log(`WebSocket closed ${evt.code} ${JSON.stringify(String(evt.reason ?? ''))}`);
-        connectedReject(new Error(`${name}: WebSocket closed (${evt.code}) before CONNECTED`));
-        this.notify();
-      },
-      onWebSocketError: (evt) => {
-        this.log(`WebSocket error ${evt?.message ?? evt?.error?.message ?? String(evt)}`);
-        this.notify();
-      },
-      onUnhandledMessage: (m) => { this.unhandled.push(m); this.log(`unhandled <<< ${describeFrame(m)}`); this.notify(); },
-      onUnhandledReceipt: (f) => { this.log(`unhandled <<< ${describeFrame(f)}`); this.notify(); },
-      onUnhandledFrame: (f) => { this.log(`unhandled <<< ${describeFrame(f)}`); this.notify(); },
-    });
-    peers.push(this);
-    this.client.activate();
-  }
-
-  log(line) {
-    this.events.push(line);
-  }
-
-  notify() {
-    for (const check of [...waiters]) check();
-  }
-
-  get closed() {
-    return this.closes.length > 0;
-  }
-
-  // The session id from CONNECTED.
-  get session() {
-    return this.connectedFrame?.headers.session;
-  }
-
-  state() {
-    const events = this.events.length > 60 ? ['...', ...this.events.slice(-60)] : this.events;
-    return `${this.name} (login ${JSON.stringify(this.login)}) saw:\n  ${events.join('\n  ') || '(nothing)'}`;
-  }
-
-  // Fails with what every client saw and the server's log.
-  static failure(message) {
-    const seen = peers.map((p) => p.state()).join('\n');
-    return new Error(`${message}\n${seen}\n--- parity output (tail) ---\n${serverLog()}`);
-  }
-
-  // Resolves once pred() holds. Unless allowError, an ERROR frame or a
-  // closed WebSocket fails the wait at once.
-  waitFor(pred, what, { ms = WAIT_MS, allowError = false } = {}) {
-    const errorsBefore = this.stompErrors.length;
-    const closesBefore = this.closes.length;
-    return new Promise((resolve, reject) => {
-      const done = (err, value) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (err) reject(err);
-        else resolve(value);
-      };
-      const check = () => {
-        let value;
-        try {
-          value = pred();
-        } catch (err) {
-          done(err);
-          return;
-        }
-        if (value) {
-          done(null, value);
-        } else if (!allowError && (this.stompErrors.length > errorsBefore || this.closes.length > closesBefore)) {
-          done(Peer.failure(`${this.name} got an ERROR or lost its connection while waiting for ${what}`));
-        }
-      };
-      const timer = setTimeout(() => done(Peer.failure(`timed out after ${ms} ms waiting for ${this.name} to see ${what}`)), ms);
-      waiters.add(check);
-      check();
-    });
-  }
-
-  async connected() {
-    try {
-      return await withTimeout(this._connected, WAIT_MS, `${this.name} to connect`);
-    } catch (err) {
-      throw Peer.failure(err.message);
-    }
-  }
-
-  // Registers a watcher for a receipt; the returned function waits for it.
-  watchReceipt(prefix = 'r') {
-    const id = `${prefix}-${this.name}-${++this.receiptCount}`;
-    let frame = null;
-    this.client.watchForReceipt(id, (f) => {
-      frame = f;
-      this.log(`<<< ${describeFrame(f)}`);
-      this.notify();
-    });
-    return { id, wait: () => this.waitFor(() => frame, `RECEIPT receipt-id:${id}`) };
-  }
-
-  // SUBSCRIBE; unless receipt is false, resolves once its RECEIPT arrives.
-  async subscribe(destination, { receipt = true } = {}) {
-    const sub = { destination, messages: [] };
-    const headers = {};
-    let r;
-    if (receipt) {
-      r = this.watchReceipt('sub');
-      headers.receipt = r.id;
-    }
-    sub.handle = this.client.subscribe(destination, (m) => {
-      sub.messages.push(m);
-      this.log(`<<< ${describeFrame(m)}`);
-      this.notify();
-    }, headers);
-    sub.id = sub.handle.id;
-    this.log(`>>> SUBSCRIBE ${destination} id:${sub.id}${r ? ` receipt:${r.id}` : ''}`);
-    if (r) await r.wait();
-    return sub;
-  }
-
-  // SEND; with receipt: true, resolves once the RECEIPT arrives.
-  async publish(params, { receipt = false } = {}) {
-    const headers = { ...(params.headers ?? {}) };
-    let r;
-    if (receipt) {
-      r = this.watchReceipt('send');
-      headers.receipt = r.id;
-    }
-    this.log(`>>> SEND ${params.destination} ${JSON.stringify(headers)} ${JSON.stringify(short(params.body ?? ''))}`);
-    this.client.publish({ ...params, headers });
-    if (r) await r.wait();
-  }
-
-  // Waits until sub has at least n messages.
-  messages(sub, n, what = `${n} message(s) on ${sub.destination}`, opts = {}) {
-    return this.waitFor(() => sub.messages.length >= n && sub.messages, what, opts);
-  }
-
-  async close() {
-    try {
-      await withTimeout(this.client.deactivate(), WAIT_MS, `${this.name} to deactivate`);
-    } catch {
-      await this.client.deactivate({ force: true }).catch(() => {});
-    }
-  }
-}
-
-const bodies = (sub) => sub.messages.map((m) => m.body);
 const destinations = (sub) => sub.messages.map((m) => m.headers.destination);
 
 // Parses a MESSAGE body as JSON, failing with the frame if it is not.
@@ -244,14 +33,8 @@ function json(m) {
   try {
     return JSON.parse(m.body);
   } catch (err) {
-    throw Peer.failure(`a MESSAGE body is not JSON (${err.message}): ${describeFrame(m)}`);
+    throw failure(`a MESSAGE body is not JSON (${err.message}): ${describeFrame(m)}`);
   }
-}
-
-async function connectPeer(name, login, config) {
-  const p = new Peer(name, login, config);
-  await p.connected();
-  return p;
 }
 
 // Asserts that no client got an ERROR, lost its connection, or got a
@@ -271,11 +54,6 @@ async function getUsers() {
   return text === '' ? [] : text.split('\n');
 }
 
-const closeAll = async () => {
-  await Promise.allSettled(peers.map((p) => p.close()));
-  peers.length = 0;
-};
-
 beforeEach(async () => {
   server = await startServer({ binary: parity, args: ['-clock', CLOCK] });
 });
@@ -289,9 +67,9 @@ afterEach(async () => {
 
 describe('destination variables and patterns', () => {
   test('/app/rooms/{room}/chat goes to /topic/rooms.{room} with the sender\'s login as name; /topic/rooms.* sees every room', async () => {
-    const exact = await connectPeer('exact', 'lobbyist');
-    const pattern = await connectPeer('pattern', 'roamer');
-    const sender = await connectPeer('sender', 'hong');
+    const exact = await connectPeer('exact', { login: 'lobbyist' });
+    const pattern = await connectPeer('pattern', { login: 'roamer' });
+    const sender = await connectPeer('sender', { login: 'hong' });
     assert.equal(sender.connectedFrame.headers['user-name'], 'hong', 'CONNECTED user-name is the login');
     const lobby = await exact.subscribe('/topic/rooms.lobby');
     const rooms = await pattern.subscribe('/topic/rooms.*');
@@ -329,9 +107,9 @@ describe('destination variables and patterns', () => {
 
 describe('user destinations', () => {
   test('@SendToUser reaches every tab of the sender, broadcast=false only the sending tab, /user/{name}/... only that user', async () => {
-    const tab1 = await connectPeer('hong-tab1', 'hong');
-    const tab2 = await connectPeer('hong-tab2', 'hong');
-    const go = await connectPeer('go', 'go');
+    const tab1 = await connectPeer('hong-tab1', { login: 'hong' });
+    const tab2 = await connectPeer('hong-tab2', { login: 'hong' });
+    const go = await connectPeer('go', { login: 'go' });
     assert.equal(tab1.connectedFrame.headers['user-name'], 'hong');
     assert.equal(tab2.connectedFrame.headers['user-name'], 'hong');
     assert.equal(go.connectedFrame.headers['user-name'], 'go');
@@ -380,8 +158,8 @@ describe('user destinations', () => {
 
 describe('subscribe-mapped reply', () => {
   test('SUBSCRIBE /app/rooms/{room}/info is answered once, to that subscriber only, with the online users', async () => {
-    const hong = await connectPeer('hong', 'hong');
-    const go = await connectPeer('go', 'go');
+    const hong = await connectPeer('hong', { login: 'hong' });
+    const go = await connectPeer('go', { login: 'go' });
     // Where a wrongly routed reply could land.
     const others = [];
     for (const p of [hong, go]) {
@@ -390,8 +168,8 @@ describe('subscribe-mapped reply', () => {
       }
     }
 
-    const watcher = await connectPeer('watcher', 'watcher');
-    const info = await watcher.subscribe('/app/rooms/lobby/info', { receipt: false });
+    const watcher = await connectPeer('watcher', { login: 'watcher' });
+    const info = await watcher.subscribe('/app/rooms/lobby/info', {}, { receipt: false });
     await watcher.messages(info, 1, 'the @SubscribeMapping reply');
     const m = info.messages[0];
     assert.deepEqual(json(m), { room: 'lobby', online: ['go', 'hong', 'watcher'] }, `the reply: ${describeFrame(m)}`);
@@ -399,7 +177,7 @@ describe('subscribe-mapped reply', () => {
     assert.equal(m.headers.destination, '/app/rooms/lobby/info', 'the reply names the subscribed destination');
 
     // A second subscriber gets its own reply; the first gets no second one.
-    const late = await connectPeer('late', 'late');
+    const late = await connectPeer('late', { login: 'late' });
     const info2 = await late.subscribe('/app/rooms/lobby/info');
     await late.messages(info2, 1, 'the second subscriber\'s reply');
     assert.deepEqual(json(info2.messages[0]), { room: 'lobby', online: ['go', 'hong', 'late', 'watcher'] });
@@ -416,9 +194,9 @@ describe('subscribe-mapped reply', () => {
 
 describe('application errors', () => {
   test('a handler\'s error goes as JSON to the sender\'s /user/queue/errors only; the connection stays open', async () => {
-    const tab1 = await connectPeer('hong-tab1', 'hong');
-    const tab2 = await connectPeer('hong-tab2', 'hong');
-    const go = await connectPeer('go', 'go');
+    const tab1 = await connectPeer('hong-tab1', { login: 'hong' });
+    const tab2 = await connectPeer('hong-tab2', { login: 'hong' });
+    const go = await connectPeer('go', { login: 'go' });
     const e1 = await tab1.subscribe('/user/queue/errors');
     const e2 = await tab2.subscribe('/user/queue/errors');
     const eg = await go.subscribe('/user/queue/errors');
@@ -448,8 +226,8 @@ describe('application errors', () => {
 
 describe('subscribe interceptor', () => {
   test('hong subscribing to /topic/admin.log gets ERROR access denied and is disconnected; admin may subscribe', async () => {
-    const admin = await connectPeer('admin', 'admin');
-    const hong = await connectPeer('hong', 'hong');
+    const admin = await connectPeer('admin', { login: 'admin' });
+    const hong = await connectPeer('hong', { login: 'hong' });
 
     hong.client.subscribe('/topic/admin.log', (m) => {
       hong.log(`<<< (admin.log) ${describeFrame(m)}`);
@@ -476,14 +254,14 @@ describe('subscribe interceptor', () => {
 
 describe('session events', () => {
   test('connected, subscribed and exactly one disconnected, for a clean DISCONNECT and for a killed socket', async () => {
-    const observer = await connectPeer('observer', 'observer');
+    const observer = await connectPeer('observer', { login: 'observer' });
     const events = await observer.subscribe('/topic/events');
     const notes = () => events.messages.map(json);
     const of = (session) => notes().filter((n) => n.session === session);
     const count = (session, type) => of(session).filter((n) => n.type === type).length;
 
     // A: connects, subscribes, DISCONNECTs.
-    const a = await connectPeer('clean', 'clean');
+    const a = await connectPeer('clean', { login: 'clean' });
     const aSession = a.session;
     assert.ok(aSession, 'CONNECTED carries a session id');
     await a.subscribe('/topic/x');
@@ -493,7 +271,7 @@ describe('session events', () => {
     await observer.waitFor(() => count(aSession, 'disconnected') >= 1, `a disconnected event for session ${aSession}`);
 
     // B: connects, then its socket dies without DISCONNECT.
-    const b = await connectPeer('killed', 'killed');
+    const b = await connectPeer('killed', { login: 'killed' });
     const bSession = b.session;
     assert.ok(bSession);
     assert.notEqual(bSession, aSession);
@@ -522,7 +300,7 @@ describe('session events', () => {
 
 describe('server push', () => {
   test('/topic/clock gets at least 3 RFC 3339 times within 2 s', async () => {
-    const a = await connectPeer('clock', 'clock');
+    const a = await connectPeer('clock', { login: 'clock' });
     const start = Date.now();
     const clock = await a.subscribe('/topic/clock');
     await a.messages(clock, 3, 'three pushes on /topic/clock', { ms: 2000 - (Date.now() - start) });
@@ -594,11 +372,11 @@ describe('Server-Sent Events on the same broker and rule', () => {
 
 describe('user registry over HTTP', () => {
   test('GET /users lists the online users, one per line, sorted', async () => {
-    const observer = await connectPeer('observer', 'observer');
+    const observer = await connectPeer('observer', { login: 'observer' });
     const events = await observer.subscribe('/topic/events');
-    const hong = await connectPeer('hong', 'hong');
-    const hong2 = await connectPeer('hong-tab2', 'hong');
-    const go = await connectPeer('go', 'go');
+    const hong = await connectPeer('hong', { login: 'hong' });
+    const hong2 = await connectPeer('hong-tab2', { login: 'hong' });
+    const go = await connectPeer('go', { login: 'go' });
     assert.deepEqual(await getUsers(), ['go', 'hong', 'observer'], 'each user once, sorted');
 
     // Once hong's last session has ended, hong is gone.

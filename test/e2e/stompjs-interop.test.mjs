@@ -8,14 +8,10 @@
 // checks (QUIET_MS) and the idle period of the heart-beat test.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { Client, Versions } from '@stomp/stompjs';
-import { startServer, sleep, withTimeout } from './server.mjs';
+import { Versions } from '@stomp/stompjs';
+import { startServer, sleep } from './server.mjs';
+import { createHarness, describeFrame, bodies } from './peer.mjs';
 
-// Node 20 has no global WebSocket; stompjs uses the global one.
-Object.assign(globalThis, { WebSocket });
-
-const WAIT_MS = 10_000;
 const QUIET_MS = 300;
 const MAX_BODY = 1 << 20; // the server's default body limit
 
@@ -23,23 +19,6 @@ const MAX_BODY = 1 << 20; // the server's default body limit
 let seq = 0;
 // A destination no other test uses.
 const dest = (kind, what) => `/${kind}/interop-${what}-${process.pid}-${++seq}`;
-
-const short = (s, n = 80) => (s.length > n ? `${s.slice(0, n)}...(${s.length} chars)` : s);
-
-function describeFrame(frame) {
-  const headers = Object.entries(frame.headers).map(([k, v]) => `${k}:${JSON.stringify(v)}`).join(' ');
-  let body;
-  if (!frame.isBinaryBody) {
-    body = JSON.stringify(short(frame.body));
-  } else {
-    try {
-      body = JSON.stringify(short(new TextDecoder('utf-8', { fatal: true }).decode(frame.binaryBody)));
-    } catch {
-      body = `<${frame.binaryBody.length} bytes, not UTF-8>`;
-    }
-  }
-  return `${frame.command} ${headers} ${body}`;
-}
 
 // A text body of exactly n ASCII bytes whose content depends on the
 // position, so that a lost, repeated or moved chunk shows.
@@ -63,209 +42,11 @@ function assertSameLongString(got, want, what) {
 }
 
 let server; // one bin/stompbox for the whole file
-const peers = []; // this test's clients: closed and forgotten after each test
-const waiters = new Set(); // every pending waitFor, rechecked on any client's event
-
-const serverLog = () => {
-  const out = server ? server.logs() : '';
-  return out.length > 6000 ? `...${out.slice(-6000)}` : out;
-};
-
-// One stompjs Client with a record of everything it saw.
-class Peer {
-  constructor(name, config = {}) {
-    this.name = name;
-    this.events = []; // what happened, in order, for failure messages
-    this.stompErrors = [];
-    this.closes = [];
-    this.debugLines = [];
-    this.rawIn = []; // {isBinary, size, command} per WebSocket message received
-    this.receiptCount = 0;
-
-    let connectedResolve;
-    let connectedReject;
-    this._connected = new Promise((resolve, reject) => {
-      connectedResolve = resolve;
-      connectedReject = reject;
-    });
-    this._connected.catch(() => {}); // reported when awaited
-
-    this.client = new Client({
-      brokerURL: server.wsURL,
-      reconnectDelay: 0,
-      debug: (line) => {
-        if (this.debugLines.length < 2000) this.debugLines.push(line);
-      },
-      ...config,
-      onConnect: (frame) => {
-        this.connectedFrame = frame;
-        this.log(`<<< ${describeFrame(frame)}`);
-        const ws = this.client.webSocket;
-        ws.on('message', (data, isBinary) => {
-          const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
-          const nl = buf.indexOf(10);
-          this.rawIn.push({ isBinary, size: buf.length, command: buf.subarray(0, nl < 0 ? Math.min(buf.length, 20) : nl).toString('latin1') });
-        });
-        connectedResolve(frame);
-        this.notify();
-      },
-      onStompError: (frame) => {
-        this.stompErrors.push(frame);
-        this.log(`<<< ${describeFrame(frame)}`);
-        connectedReject(new Error(`${name}: STOMP ERROR before CONNECTED: ${describeFrame(frame)}`));
-        this.notify();
-      },
-      onWebSocketClose: (evt) => {
-        this.closes.push({ code: evt.code, reason: String(evt.reason ?? '') });
-        this.log(`WebSocket closed ${evt.code} ${JSON.stringify(String(evt.reason ?? ''))}`);
-        connectedReject(new Error(`${name}: WebSocket closed (${evt.code}) before CONNECTED`));
-        this.notify();
-      },
-      onWebSocketError: (evt) => {
-        this.log(`WebSocket error ${evt?.message ?? evt?.error?.message ?? String(evt)}`);
-        this.notify();
-      },
-      onUnhandledMessage: (m) => { this.log(`unhandled <<< ${describeFrame(m)}`); this.notify(); },
-      onUnhandledReceipt: (f) => { this.log(`unhandled <<< ${describeFrame(f)}`); this.notify(); },
-      onUnhandledFrame: (f) => { this.log(`unhandled <<< ${describeFrame(f)}`); this.notify(); },
-    });
-    peers.push(this);
-    this.client.activate();
-  }
-
-  log(line) {
-    this.events.push(line);
-  }
-
-  notify() {
-    for (const check of [...waiters]) check();
-  }
-
-  get closed() {
-    return this.closes.length > 0;
-  }
-
-  state() {
-    const events = this.events.length > 60 ? ['...', ...this.events.slice(-60)] : this.events;
-    return `${this.name} saw:\n  ${events.join('\n  ') || '(nothing)'}`;
-  }
-
-  // Fails with what every client saw and the server's log.
-  static failure(message) {
-    const seen = peers.map((p) => p.state()).join('\n');
-    return new Error(`${message}\n${seen}\n--- stompbox output (tail) ---\n${serverLog()}`);
-  }
-
-  // Resolves once pred() holds. Unless allowError, an ERROR frame or a
-  // closed WebSocket fails the wait at once.
-  waitFor(pred, what, { ms = WAIT_MS, allowError = false } = {}) {
-    const errorsBefore = this.stompErrors.length;
-    const closesBefore = this.closes.length;
-    return new Promise((resolve, reject) => {
-      const done = (err, value) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (err) reject(err);
-        else resolve(value);
-      };
-      const check = () => {
-        let value;
-        try {
-          value = pred();
-        } catch (err) {
-          done(err);
-          return;
-        }
-        if (value) {
-          done(null, value);
-        } else if (!allowError && (this.stompErrors.length > errorsBefore || this.closes.length > closesBefore)) {
-          done(Peer.failure(`${this.name} got an ERROR or lost its connection while waiting for ${what}`));
-        }
-      };
-      const timer = setTimeout(() => done(Peer.failure(`timed out after ${ms} ms waiting for ${this.name} to see ${what}`)), ms);
-      waiters.add(check);
-      check();
-    });
-  }
-
-  async connected() {
-    try {
-      return await withTimeout(this._connected, WAIT_MS, `${this.name} to connect`);
-    } catch (err) {
-      throw Peer.failure(err.message);
-    }
-  }
-
-  // Registers a watcher for a receipt; the returned function waits for it.
-  watchReceipt(prefix = 'r') {
-    const id = `${prefix}-${this.name}-${++this.receiptCount}`;
-    let frame = null;
-    this.client.watchForReceipt(id, (f) => {
-      frame = f;
-      this.log(`<<< ${describeFrame(f)}`);
-      this.notify();
-    });
-    return { id, wait: () => this.waitFor(() => frame, `RECEIPT receipt-id:${id}`) };
-  }
-
-  // SUBSCRIBE with a receipt; resolves once the receipt arrives.
-  async subscribe(destination, headers = {}) {
-    const sub = { destination, messages: [] };
-    const receipt = this.watchReceipt('sub');
-    sub.handle = this.client.subscribe(destination, (m) => {
-      sub.messages.push(m);
-      this.log(`<<< ${describeFrame(m)}`);
-      this.notify();
-    }, { ...headers, receipt: receipt.id });
-    sub.id = sub.handle.id;
-    this.log(`>>> SUBSCRIBE ${destination} id:${sub.id} ${JSON.stringify(headers)} receipt:${receipt.id}`);
-    await receipt.wait();
-    return sub;
-  }
-
-  // SEND; with receipt: true, resolves once the RECEIPT arrives.
-  async publish(params, { receipt = false } = {}) {
-    const headers = { ...(params.headers ?? {}) };
-    let r;
-    if (receipt) {
-      r = this.watchReceipt('send');
-      headers.receipt = r.id;
-    }
-    this.log(`>>> SEND ${params.destination} ${JSON.stringify(headers)} ${params.binaryBody ? `<${params.binaryBody.length} bytes>` : JSON.stringify(short(params.body ?? ''))}`);
-    this.client.publish({ ...params, headers });
-    if (r) await r.wait();
-  }
-
-  // Waits until sub has at least n messages.
-  messages(sub, n, what = `${n} message(s) on ${sub.destination}`) {
-    return this.waitFor(() => sub.messages.length >= n && sub.messages, what);
-  }
-
-  async close() {
-    try {
-      await withTimeout(this.client.deactivate(), WAIT_MS, `${this.name} to deactivate`);
-    } catch {
-      await this.client.deactivate({ force: true }).catch(() => {});
-    }
-  }
-}
-
-const bodies = (sub) => sub.messages.map((m) => m.body);
-
-async function connectPeer(name, config) {
-  const p = new Peer(name, config);
-  await p.connected();
-  return p;
-}
+const { connectPeer, closeAll } = createHarness(() => server);
 
 before(async () => {
   server = await startServer();
 });
-
-const closeAll = async () => {
-  await Promise.allSettled(peers.map((p) => p.close()));
-  peers.length = 0;
-};
 
 after(async () => {
   await closeAll();
