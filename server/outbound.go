@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/stompbox/stompbox/frame"
@@ -31,7 +32,7 @@ func (s *session) enqueue(o outFrame) bool {
 	if s.queued+o.size() > s.srv.cfg.MaxQueuedBytes {
 		s.mu.Unlock()
 		s.close(&ProtocolError{Message: "slow consumer",
-			Detail: "more than " + itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
+			Detail: "more than " + strconv.Itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
 		return false
 	}
 	s.queue = append(s.queue, o)
