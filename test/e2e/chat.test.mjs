@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client } from '@stomp/stompjs';
 import { createChat, greetingLine, chatLine } from '../../web/static/chat.js';
-import { startServer, sleep, withTimeout } from './server.mjs';
+import { startServer, sleep, withTimeout, Waits } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.
 Object.assign(globalThis, { WebSocket });
@@ -16,8 +16,8 @@ const WAIT_MS = 10_000;
 function join(server, name) {
   const lines = [];
   const errors = [];
-  const waiters = new Set();
-  const notify = () => { for (const check of waiters) check(); };
+  const waits = new Waits();
+  const notify = () => waits.notify();
   let connectedResolve;
   let connectedReject;
   const connected = new Promise((resolve, reject) => {
@@ -61,24 +61,8 @@ function join(server, name) {
     disconnected: () => withTimeout(disconnected, WAIT_MS, `${name}'s WebSocket to close`),
     // Resolves once pred(lines) holds; fails with what was seen otherwise.
     waitFor(pred, what, ms = WAIT_MS) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pred(lines)) {
-            cleanup();
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out after ${ms} ms waiting for ${name} to see ${what}; ${describeState()}`));
-        }, ms);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waits.until(() => pred(lines),
+        () => new Error(`timed out after ${ms} ms waiting for ${name} to see ${what}; ${describeState()}`), ms);
     },
     leave: () => chat.deactivate(),
   };

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import WebSocket from 'ws';
 import { Client } from '@stomp/stompjs';
-import { withTimeout } from './server.mjs';
+import { withTimeout, Waits } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.
 Object.assign(globalThis, { WebSocket });
@@ -41,7 +41,7 @@ export const bodies = (sub) => sub.messages.map((m) => m.body);
 export function createHarness(getServer) {
   const harness = {
     peers: [], // this test's clients: closed and forgotten by closeAll
-    waiters: new Set(), // every pending waitFor, rechecked on any client's event
+    waits: new Waits(), // every pending waitFor, rechecked on any client's event
     getServer,
 
     // An error with message, what every client saw and the tail of the
@@ -143,7 +143,7 @@ export class Peer {
   }
 
   notify() {
-    for (const check of [...this.harness.waiters]) check();
+    this.harness.waits.notify();
   }
 
   get closed() {
@@ -164,34 +164,16 @@ export class Peer {
   // Resolves once pred() holds. Unless allowError, an ERROR frame or a
   // closed WebSocket fails the wait at once.
   waitFor(pred, what, { ms = WAIT_MS, allowError = false } = {}) {
-    const { waiters, failure } = this.harness;
+    const { waits, failure } = this.harness;
     const errorsBefore = this.stompErrors.length;
     const closesBefore = this.closes.length;
-    return new Promise((resolve, reject) => {
-      const done = (err, value) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        if (err) reject(err);
-        else resolve(value);
-      };
-      const check = () => {
-        let value;
-        try {
-          value = pred();
-        } catch (err) {
-          done(err);
-          return;
-        }
-        if (value) {
-          done(null, value);
-        } else if (!allowError && (this.stompErrors.length > errorsBefore || this.closes.length > closesBefore)) {
-          done(failure(`${this.name} got an ERROR or lost its connection while waiting for ${what}`));
-        }
-      };
-      const timer = setTimeout(() => done(failure(`timed out after ${ms} ms waiting for ${this.name} to see ${what}`)), ms);
-      waiters.add(check);
-      check();
-    });
+    return waits.until(() => {
+      const value = pred();
+      if (!value && !allowError && (this.stompErrors.length > errorsBefore || this.closes.length > closesBefore)) {
+        throw failure(`${this.name} got an ERROR or lost its connection while waiting for ${what}`);
+      }
+      return value;
+    }, () => failure(`timed out after ${ms} ms waiting for ${this.name} to see ${what}`), ms);
   }
 
   async connected() {

@@ -137,3 +137,43 @@ export function withTimeout(promise, ms, what) {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A set of pending waits, each rechecked whenever notify() is called (on any
+ * event that could make one come true).
+ */
+export class Waits {
+  #checks = new Set();
+
+  notify() {
+    for (const run of [...this.#checks]) run();
+  }
+
+  /**
+   * Resolves with the first truthy value of check(), which may throw to
+   * reject at once; rejects with timeoutError() after ms.
+   */
+  until(check, timeoutError, ms = 10_000) {
+    return new Promise((resolve, reject) => {
+      const done = (err, value) => {
+        clearTimeout(timer);
+        this.#checks.delete(run);
+        if (err) reject(err);
+        else resolve(value);
+      };
+      const run = () => {
+        let value;
+        try {
+          value = check();
+        } catch (err) {
+          done(err);
+          return;
+        }
+        if (value) done(null, value);
+      };
+      const timer = setTimeout(() => done(timeoutError()), ms);
+      this.#checks.add(run);
+      run();
+    });
+  }
+}

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
 import { Client } from '@stomp/stompjs';
 import { chromium } from 'playwright-core';
-import { startServer, sleep, withTimeout } from './server.mjs';
+import { startServer, sleep, withTimeout, Waits } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.
 Object.assign(globalThis, { WebSocket });
@@ -76,8 +76,8 @@ async function stompPublisher() {
 // EventSource's last event id would.
 function openStream(path, headers = {}) {
   const blocks = [];
-  const waiters = new Set();
-  const notify = () => { for (const check of waiters) check(); };
+  const waits = new Waits();
+  const notify = () => waits.notify();
   let lastId = '';
   let ended = false;
   const req = http.get(`${server.url}${path}`, {
@@ -127,24 +127,8 @@ function openStream(path, headers = {}) {
     messages: () => blocks.filter((b) => 'data' in b && b.event === 'message'),
     response: () => withTimeout(response, WAIT_MS, `the response to GET ${path}`),
     waitFor(pred, what, ms = WAIT_MS) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pred(stream)) {
-            cleanup();
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out after ${ms} ms waiting for ${what}; got blocks ${JSON.stringify(blocks)}\n--- stompbox output ---\n${serverLog()}`));
-        }, ms);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waits.until(() => pred(stream),
+        () => new Error(`timed out after ${ms} ms waiting for ${what}; got blocks ${JSON.stringify(blocks)}\n--- stompbox output ---\n${serverLog()}`), ms);
     },
     // Resolves once the opening id line has come: from then on the stream
     // receives every message published.
