@@ -191,8 +191,9 @@ func (b *Memory) Publish(_ context.Context, m *Message) error {
 			}
 		}
 		if ps := *b.patterns.Load(); len(ps) > 0 && !IsPrivate(m.Destination) {
+			segs, _ := pattern.Split(m.Destination) // once, for every pattern
 			for _, p := range ps {
-				if p.p.Match(m.Destination) {
+				if p.p.MatchSplit(segs) {
 					p.s.Subscriber.Deliver(p.s, m)
 				}
 			}

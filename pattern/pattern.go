@@ -137,7 +137,23 @@ func (p *Pattern) Vars() []string { return p.vars }
 
 // Match reports whether dest matches.
 func (p *Pattern) Match(dest string) bool {
-	_, ok := p.match(dest, false)
+	segs, ok := Split(dest)
+	return ok && p.MatchSplit(segs)
+}
+
+// Split splits a destination into its segments once, for matching it
+// against many patterns with MatchSplit. ok is false for a destination that
+// does not start with "/", which no pattern matches.
+func Split(dest string) (segs []string, ok bool) {
+	if !strings.HasPrefix(dest, "/") {
+		return nil, false
+	}
+	return strings.Split(dest[1:], "/"), true
+}
+
+// MatchSplit is Match for a destination already split by Split.
+func (p *Pattern) MatchSplit(segs []string) bool {
+	_, ok := p.matchParts(segs, false)
 	return ok
 }
 
@@ -148,10 +164,14 @@ func (p *Pattern) MatchVars(dest string) ([]string, bool) {
 }
 
 func (p *Pattern) match(dest string, keep bool) ([]string, bool) {
-	if !strings.HasPrefix(dest, "/") {
+	parts, ok := Split(dest)
+	if !ok {
 		return nil, false
 	}
-	parts := strings.Split(dest[1:], "/")
+	return p.matchParts(parts, keep)
+}
+
+func (p *Pattern) matchParts(parts []string, keep bool) ([]string, bool) {
 	var vars []string
 	if keep && len(p.vars) > 0 {
 		vars = make([]string, 0, 2*len(p.vars))
