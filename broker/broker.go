@@ -19,9 +19,13 @@ type Broker interface {
 }
 
 // A Subscriber receives messages. Deliver is called from the publisher's
-// goroutine and must not block.
+// goroutine (with the destination's lock held) and must not block or call
+// the broker. It reports whether it took m: a queue message a subscriber
+// refuses (it is closing, or its budget is spent) is offered to the next
+// subscriber, or kept by the queue until one has room; a refused topic
+// message is that subscriber's loss.
 type Subscriber interface {
-	Deliver(s *Subscription, m *Message)
+	Deliver(s *Subscription, m *Message) bool
 }
 
 // A Subscription is one subscriber's interest in one destination.
@@ -34,11 +38,19 @@ type Subscription struct {
 	Subscriber Subscriber
 }
 
-// A Requeuer takes back a queue message that a subscriber did not
-// acknowledge (NACK, or its session ended) and gives it to another
-// subscriber. Brokers that redeliver by themselves need not implement it.
+// A Requeuer takes back queue messages that a subscriber did not
+// acknowledge (NACK, or its session ended), oldest first, and gives them
+// to other subscribers ahead of newer messages, in the same order.
+// Brokers that redeliver by themselves need not implement it.
 type Requeuer interface {
-	Requeue(ctx context.Context, from *Subscription, m *Message) error
+	Requeue(ctx context.Context, from *Subscription, ms []*Message) error
+}
+
+// A Resumer is a broker that stops offering queue messages to a
+// subscriber once it refuses one, until the subscriber calls Resume to say
+// it has room again (after an ACK, or once its backlog is written).
+type Resumer interface {
+	Resume(s *Subscription)
 }
 
 // Errors.

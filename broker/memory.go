@@ -230,7 +230,16 @@ func (b *Memory) publishPrivate(m *Message) error {
 // Requeue implements Requeuer: a queue message goes to another subscriber
 // if there is one, else back to the same one if it is still subscribed,
 // else it is held at the front of the queue. Topic messages are dropped.
-func (b *Memory) Requeue(_ context.Context, from *Subscription, m *Message) error {
+func (b *Memory) Requeue(ctx context.Context, from *Subscription, ms []*Message) error {
+	for _, m := range ms {
+		if err := b.requeue(ctx, from, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Memory) requeue(_ context.Context, from *Subscription, m *Message) error {
 	if !strings.HasPrefix(m.Destination, QueuePrefix) {
 		return nil
 	}
@@ -255,8 +264,7 @@ func (d *destination) dispatch(m *Message, skip *Subscription) bool {
 	for range subs {
 		s := subs[d.next%uint64(len(subs))]
 		d.next++
-		if s != skip {
-			s.Subscriber.Deliver(s, m)
+		if s != skip && s.Subscriber.Deliver(s, m) {
 			return true
 		}
 	}

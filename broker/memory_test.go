@@ -16,10 +16,11 @@ type collector struct {
 	got []string
 }
 
-func (c *collector) Deliver(s *Subscription, m *Message) {
+func (c *collector) Deliver(s *Subscription, m *Message) bool {
 	c.mu.Lock()
 	c.got = append(c.got, s.ID+"="+string(m.Body))
 	c.mu.Unlock()
+	return true
 }
 
 func (c *collector) list() []string {
@@ -163,7 +164,7 @@ func TestMessageEncodedOnce(t *testing.T) {
 
 type discard struct{}
 
-func (discard) Deliver(*Subscription, *Message) {}
+func (discard) Deliver(*Subscription, *Message) bool { return true }
 
 func BenchmarkPublishFanOut100(b *testing.B) {
 	ctx := context.Background()
@@ -200,13 +201,14 @@ func TestQueueHoldsUntilSubscribed(t *testing.T) {
 // redeliveries records whether each delivery was a redelivery.
 type redeliveries struct{ collector }
 
-func (r *redeliveries) Deliver(s *Subscription, m *Message) {
+func (r *redeliveries) Deliver(s *Subscription, m *Message) bool {
 	r.collector.Deliver(s, m)
 	if m.Redelivered {
 		r.mu.Lock()
 		r.got[len(r.got)-1] += "(r)"
 		r.mu.Unlock()
 	}
+	return true
 }
 
 func TestRequeue(t *testing.T) {
@@ -220,7 +222,7 @@ func TestRequeue(t *testing.T) {
 	m := NewMessage("/queue/q", nil, []byte("m"))
 	// Back from x: to y, never x again while y is there.
 	for range 3 {
-		if err := b.Requeue(ctx, x, m); err != nil {
+		if err := b.Requeue(ctx, x, []*Message{m}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -229,10 +231,10 @@ func TestRequeue(t *testing.T) {
 	}
 	// Only x left: back to x. Nobody left: held, first in line.
 	b.Unsubscribe(ctx, y)
-	b.Requeue(ctx, x, m)
+	b.Requeue(ctx, x, []*Message{m})
 	b.Unsubscribe(ctx, x)
 	publish(t, b, "/queue/q", "later")
-	b.Requeue(ctx, x, m)
+	b.Requeue(ctx, x, []*Message{m})
 	z := &redeliveries{}
 	b.Subscribe(ctx, &Subscription{ID: "z", Destination: "/queue/q", Subscriber: z})
 	if got := fmt.Sprint(c.list()[3:]); got != "[x=m(r)]" {
@@ -242,7 +244,7 @@ func TestRequeue(t *testing.T) {
 		t.Fatalf("z got %s", got)
 	}
 	// Topic messages are not requeued.
-	if err := b.Requeue(ctx, x, NewMessage("/topic/t", nil, nil)); err != nil {
+	if err := b.Requeue(ctx, x, []*Message{NewMessage("/topic/t", nil, nil)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -325,7 +327,7 @@ func TestPrivateQueueDoesNotHold(t *testing.T) {
 	publish(t, b, "/queue/reply@S1", "1")
 	b.Unsubscribe(ctx, s)
 	publish(t, b, "/queue/reply@S1", "2")
-	b.Requeue(ctx, s, NewMessage("/queue/reply@S1", nil, []byte("3")))
+	b.Requeue(ctx, s, []*Message{NewMessage("/queue/reply@S1", nil, []byte("3"))})
 	if got := fmt.Sprint(c.list()); got != "[r=1]" || b.Held("/queue/reply@S1") != 0 {
 		t.Fatalf("got %s, held %d", got, b.Held("/queue/reply@S1"))
 	}

@@ -12,8 +12,9 @@ import (
 
 type inbox []string
 
-func (in *inbox) Deliver(s *broker.Subscription, m *broker.Message) {
+func (in *inbox) Deliver(s *broker.Subscription, m *broker.Message) bool {
 	*in = append(*in, m.Destination+" "+string(m.Body))
+	return true
 }
 
 // The seed's two mappings, with its JSON field names.

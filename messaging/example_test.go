@@ -12,8 +12,9 @@ import (
 // printer prints what a subscription receives.
 type printer struct{}
 
-func (printer) Deliver(s *broker.Subscription, m *broker.Message) {
+func (printer) Deliver(s *broker.Subscription, m *broker.Message) bool {
 	fmt.Printf("%s: %s\n", m.Destination, m.Body)
+	return true
 }
 
 type GreetingMessage struct {

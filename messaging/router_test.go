@@ -18,10 +18,11 @@ type inbox struct {
 	got []*broker.Message
 }
 
-func (in *inbox) Deliver(_ *broker.Subscription, m *broker.Message) {
+func (in *inbox) Deliver(_ *broker.Subscription, m *broker.Message) bool {
 	in.mu.Lock()
 	in.got = append(in.got, m)
 	in.mu.Unlock()
+	return true
 }
 
 func listen(t *testing.T, b broker.Broker, dests ...string) *inbox {

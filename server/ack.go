@@ -139,7 +139,7 @@ func (s *session) requeue(ps []*pendingAck) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, p := range ps {
-		if err := rq.Requeue(ctx, p.sub.bs, p.m); err != nil {
+		if err := rq.Requeue(ctx, p.sub.bs, []*broker.Message{p.m}); err != nil {
 			s.log.Error("requeue failed; message dropped", "dest", p.m.Destination, "err", err)
 		}
 	}

@@ -47,8 +47,9 @@ type subscription struct {
 }
 
 // Deliver implements broker.Subscriber.
-func (sub *subscription) Deliver(_ *broker.Subscription, m *broker.Message) {
+func (sub *subscription) Deliver(_ *broker.Subscription, m *broker.Message) bool {
 	sub.s.deliver(sub, m)
+	return true
 }
 
 func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {

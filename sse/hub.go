@@ -99,13 +99,13 @@ func (h *hub) leaveLocked() {
 
 // Deliver implements broker.Subscriber: the message is encoded outside the
 // lock, then numbered, buffered and queued to the listeners.
-func (t *topic) Deliver(_ *broker.Subscription, m *broker.Message) {
+func (t *topic) Deliver(_ *broker.Subscription, m *broker.Message) bool {
 	data := encodeMessage(m)
 	h := t.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t.dead {
-		return
+		return true
 	}
 	h.seq++
 	it := item{seq: h.seq, data: data}
@@ -113,6 +113,7 @@ func (t *topic) Deliver(_ *broker.Subscription, m *broker.Message) {
 	for _, st := range t.listeners {
 		st.push(it)
 	}
+	return true
 }
 
 // keep adds it to the ring, dropping the oldest messages past size or
