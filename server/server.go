@@ -24,7 +24,8 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 
-	reg registry
+	reg      registry
+	counters counters
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.

@@ -11,109 +11,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/chat"
-	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
 	"github.com/stompbox/stompbox/sse"
 	"github.com/stompbox/stompbox/web"
 )
-
-// options are the command's settings, from flags and the environment.
-type options struct {
-	addr           string
-	stompAddr      string
-	allowedOrigins string
-	logLevel       string
-	logFormat      string
-	shutdownGrace  time.Duration
-	stomp          server.Config // limits and timeouts; the rest is set by run
-}
-
-// envName is the environment variable that sets a flag: -max-body is
-// STOMPBOX_MAX_BODY.
-func envName(flagName string) string {
-	return "STOMPBOX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
-func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("stompbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", ":8080", "HTTP address: the web app at /, STOMP over WebSocket at /chat-app, /healthz")
-	fs.StringVar(&o.stompAddr, "stomp-addr", "", "plain TCP STOMP address, e.g. 127.0.0.1:61613; off when empty")
-	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; empty means same-origin only, * means any")
-	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
-	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
-
-	c := &o.stomp
-	fs.IntVar(&c.Limits.MaxBody, "max-body", frame.DefaultMaxBody, "largest frame body a client may send, in bytes")
-	fs.IntVar(&c.Limits.MaxLineLen, "max-header-line", frame.DefaultMaxLineLen, "longest header line a client may send, in bytes")
-	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", frame.DefaultMaxHeaders, "most header lines in a client frame")
-	fs.IntVar(&c.MaxDestinationLen, "max-destination", broker.MaxDestinationLen, "longest destination, in bytes")
-	fs.IntVar(&c.MaxQueuedBytes, "max-queued-bytes", 4<<20, "bytes waiting to be sent to one client before it is closed as a slow consumer")
-	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", 256, "subscriptions per session")
-	fs.IntVar(&c.MaxUnacked, "max-unacked", 10000, "unacknowledged messages per session (ack:client and client-individual)")
-	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
-	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
-	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")
-	fs.DurationVar(&c.HeartBeatReceive, "heartbeat-receive", 10*time.Second, "how often the server asks clients for heart-beats; 0 turns that off")
-	fs.DurationVar(&c.HeartBeatMax, "heartbeat-max", time.Minute, "slowest client heart-beat accepted")
-	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 10*time.Second, "how long a connection may take to send CONNECT")
-
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "stompbox serves a STOMP 1.0-1.2 chat: the web app, STOMP over WebSocket and TCP.\n\nUsage: stompbox [flags]\n\nFlags (each can also be set by the environment variable STOMPBOX_<NAME>,\ne.g. STOMPBOX_ADDR or STOMPBOX_MAX_BODY; a flag on the command line wins):\n")
-		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nExample:\n  stompbox -addr 127.0.0.1:8080 -stomp-addr 127.0.0.1:61613\n")
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(envName(f.Name)); v != "" && !set[f.Name] && err == nil {
-			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
-			}
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	// In Config zero means "the default"; on the command line it means off.
-	for _, d := range []*time.Duration{&c.HeartBeatSend, &c.HeartBeatReceive} {
-		if *d == 0 {
-			*d = -1
-		}
-	}
-	return o, nil
-}
-
-func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return nil, fmt.Errorf("invalid -log-level %q: want debug, info, warn or error", o.logLevel)
-	}
-	ho := &slog.HandlerOptions{Level: level}
-	switch o.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, ho)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, ho)), nil
-	}
-	return nil, fmt.Errorf("invalid -log-format %q: want text or json", o.logFormat)
-}
 
 func main() {
 	o, err := parseOptions(os.Args[1:], os.Getenv, os.Stderr)
@@ -184,15 +94,26 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("/", web.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: o.readHeaderTimeout,
+		ReadTimeout:       o.readTimeout,
+		IdleTimeout:       o.idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 
-	ln, err := net.Listen("tcp", o.addr)
+	// One budget for every connection: WebSocket, SSE, plain HTTP and TCP.
+	conns := &limit.Conns{Max: o.maxConns, PerIP: o.maxConnsPerIP}
+	warn := limit.NewWarner(log, time.Second)
+	raw, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 2)
+	ln := limit.Listener(raw, conns, refuseHTTP, warn)
+	errc := make(chan error, 3)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "endpoint", "/chat-app")
+	log.Info("listening", "addr", raw.Addr().String(), "endpoint", "/chat-app", "url", openURL(raw.Addr()))
 
 	if o.stompAddr != "" {
 		tl, err := net.Listen("tcp", o.stompAddr)
@@ -200,8 +121,26 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			hs.Close()
 			return err
 		}
-		go func() { errc <- stomp.Serve(tl) }()
+		go func() { errc <- stomp.Serve(limit.Listener(tl, conns, refuseSTOMP, warn)) }()
 		log.Info("listening for STOMP over TCP", "addr", tl.Addr().String())
+	}
+
+	var ds *http.Server
+	if o.debugAddr != "" {
+		dl, err := net.Listen("tcp", o.debugAddr)
+		if err != nil {
+			hs.Close()
+			stomp.Shutdown(context.Background())
+			return err
+		}
+		ds = &http.Server{Handler: debugHandler(func() map[string]any {
+			return map[string]any{
+				"connections": conns.Stats(),
+				"stomp":       stomp.Stats(),
+			}
+		}), ReadHeaderTimeout: o.readHeaderTimeout}
+		go func() { errc <- ds.Serve(dl) }()
+		log.Info("listening for debug", "addr", dl.Addr().String(), "paths", "/debug/pprof/ /debug/vars")
 	}
 
 	select {
@@ -219,6 +158,25 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	eerr := events.Shutdown(sctx) // before the HTTP server: it waits for streams
 	herr := hs.Shutdown(sctx)
 	serr := stomp.Shutdown(sctx)
+	if ds != nil {
+		ds.Close()
+	}
 	log.Info("stopped")
 	return errors.Join(eerr, herr, serr)
+}
+
+// maxHeaderBytes bounds an HTTP request's headers (net/http's default is
+// 1 MiB); the app needs a few hundred bytes.
+const maxHeaderBytes = 64 << 10
+
+// openURL is the address to open in a browser for a listener on addr.
+func openURL(addr net.Addr) string {
+	host, port := "localhost", ""
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(ta.Port)
+		if !ta.IP.IsUnspecified() && !ta.IP.IsLoopback() {
+			host = ta.IP.String()
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

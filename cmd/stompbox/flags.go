@@ -1,0 +1,116 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/server"
+)
+
+// options are the command's settings, from flags and the environment.
+type options struct {
+	addr           string
+	stompAddr      string
+	allowedOrigins string
+	logLevel       string
+	logFormat      string
+	shutdownGrace  time.Duration
+	debugAddr      string
+	stomp          server.Config // limits and timeouts; the rest is set by run
+
+	maxConns, maxConnsPerIP                     int
+	readHeaderTimeout, readTimeout, idleTimeout time.Duration
+}
+
+// envName is the environment variable that sets a flag: -max-body is
+// STOMPBOX_MAX_BODY.
+func envName(flagName string) string {
+	return "STOMPBOX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("stompbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", ":8080", "HTTP address: the web app at /, STOMP over WebSocket at /chat-app, /healthz")
+	fs.StringVar(&o.stompAddr, "stomp-addr", "", "plain TCP STOMP address, e.g. 127.0.0.1:61613; off when empty")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; empty means same-origin only, * means any")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/ and /debug/vars (counters, goroutines), e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
+
+	fs.IntVar(&o.maxConns, "max-connections", 10000, "connections open at once, WebSocket, SSE, HTTP and TCP together; newcomers past it get 503 or an ERROR frame")
+	fs.IntVar(&o.maxConnsPerIP, "max-connections-per-ip", 1000, "connections one client IP address (IPv6: one /64) may hold at once")
+	fs.DurationVar(&o.readHeaderTimeout, "http-read-header-timeout", 10*time.Second, "how long a client may take to send an HTTP request's headers")
+	fs.DurationVar(&o.readTimeout, "http-read-timeout", 30*time.Second, "how long a client may take to send a whole HTTP request (WebSocket and SSE streams are not bound by it)")
+	fs.DurationVar(&o.idleTimeout, "http-idle-timeout", 60*time.Second, "how long an idle keep-alive HTTP connection is kept open")
+
+	c := &o.stomp
+	fs.IntVar(&c.Limits.MaxBody, "max-body", frame.DefaultMaxBody, "largest frame body a client may send, in bytes")
+	fs.IntVar(&c.Limits.MaxLineLen, "max-header-line", frame.DefaultMaxLineLen, "longest header line a client may send, in bytes")
+	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", frame.DefaultMaxHeaders, "most header lines in a client frame")
+	fs.IntVar(&c.MaxDestinationLen, "max-destination", broker.MaxDestinationLen, "longest destination, in bytes")
+	fs.IntVar(&c.MaxQueuedBytes, "max-queued-bytes", 4<<20, "bytes waiting to be sent to one client before it is closed as a slow consumer")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", 256, "subscriptions per session")
+	fs.IntVar(&c.MaxUnacked, "max-unacked", 10000, "unacknowledged messages per session (ack:client and client-individual)")
+	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
+	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
+	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")
+	fs.DurationVar(&c.HeartBeatReceive, "heartbeat-receive", 10*time.Second, "how often the server asks clients for heart-beats; 0 turns that off")
+	fs.DurationVar(&c.HeartBeatMax, "heartbeat-max", time.Minute, "slowest client heart-beat accepted")
+	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 10*time.Second, "how long a connection may take to send CONNECT")
+
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "stompbox serves a STOMP 1.0-1.2 chat: the web app, STOMP over WebSocket and TCP.\n\nUsage: stompbox [flags]\n\nFlags (each can also be set by the environment variable STOMPBOX_<NAME>,\ne.g. STOMPBOX_ADDR or STOMPBOX_MAX_BODY; a flag on the command line wins):\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nExample:\n  stompbox -addr 127.0.0.1:8080 -stomp-addr 127.0.0.1:61613\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(envName(f.Name)); v != "" && !set[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	// In Config zero means "the default"; on the command line it means off.
+	for _, d := range []*time.Duration{&c.HeartBeatSend, &c.HeartBeatReceive} {
+		if *d == 0 {
+			*d = -1
+		}
+	}
+	return o, nil
+}
+
+func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("invalid -log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("invalid -log-format %q: want text or json", o.logFormat)
+}
