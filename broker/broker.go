@@ -53,10 +53,18 @@ type Resumer interface {
 	Resume(s *Subscription)
 }
 
-// Errors.
+// A Batcher publishes several messages as one: either every message is
+// routed, or none is and the error says why (a transaction's COMMIT).
+type Batcher interface {
+	PublishAll(ctx context.Context, ms []*Message) error
+}
+
+// Errors. Those for a spent budget name it.
 var (
-	ErrBadDestination = errors.New("broker: invalid destination")
-	ErrQueueFull      = errors.New("broker: queue full")
+	ErrBadDestination      = errors.New("broker: invalid destination")
+	ErrQueueFull           = errors.New("broker: queue full")
+	ErrTooManyDestinations = errors.New("broker: too many destinations")
+	ErrTooManyPatterns     = errors.New("broker: too many pattern subscriptions")
 )
 
 // Destination prefixes the memory broker understands.

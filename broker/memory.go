@@ -13,43 +13,93 @@ import (
 
 // Memory is the in-memory broker. Its zero value is not usable; call
 // NewMemory.
+//
+// Lock order: a destination's mu, then Memory.mu (never the reverse);
+// Memory.pmu alone. Subscribers are called with one or more destination
+// locks held (PublishAll locks its queues in name order) and must not call
+// the broker.
 type Memory struct {
-	cfg   MemoryConfig
-	mu    sync.RWMutex
+	cfg MemoryConfig
+	mu  sync.RWMutex
+	// dests holds every destination with a subscription or held messages.
 	dests map[string]*destination
 
-	// Pattern subscriptions (/topic/rooms.*), copy-on-write under mu.
-	patterns atomic.Pointer[[]patternSub]
-}
+	pmu      sync.RWMutex
+	patterns patternIndex // topic pattern subscriptions (/topic/rooms.*)
 
-type patternSub struct {
-	p *pattern.Pattern
-	s *Subscription
+	heldBytes atomic.Int64 // bytes held by all queues
+	counters  memoryCounters
 }
 
 var (
 	_ Broker   = (*Memory)(nil)
 	_ Requeuer = (*Memory)(nil)
+	_ Resumer  = (*Memory)(nil)
+	_ Batcher  = (*Memory)(nil)
 )
 
-// MemoryConfig configures the in-memory broker.
+// MemoryConfig configures the in-memory broker. Every budget is checked
+// before a message is kept; a publish past one fails with an error wrapping
+// ErrQueueFull (or ErrTooManyDestinations, ErrTooManyPatterns) that names
+// the budget.
 type MemoryConfig struct {
-	// MaxHeld bounds the messages a queue holds while it has no
-	// subscriber; a publish past it fails with ErrQueueFull. Default 10000.
+	// MaxHeld bounds the messages one queue holds for want of a subscriber
+	// with room. Default 10000.
 	MaxHeld int
+	// MaxQueueBytes bounds the bytes one queue holds (as Message.Size
+	// counts them). Default 64 MiB.
+	MaxQueueBytes int64
+	// MaxBytes bounds the bytes all queues hold together. Default 1 GiB.
+	MaxBytes int64
+	// MaxDestinations bounds the destinations the broker knows at once
+	// (each with a subscription or held messages). Default 100000.
+	MaxDestinations int
+	// MaxPatterns bounds the pattern subscriptions (/topic/rooms.*) of all
+	// subscribers together. Default 100000.
+	MaxPatterns int
+}
+
+// Default budgets of the memory broker.
+const (
+	DefaultMaxHeld         = 10000
+	DefaultMaxQueueBytes   = 64 << 20
+	DefaultMaxBytes        = 1 << 30
+	DefaultMaxDestinations = 100000
+	DefaultMaxPatterns     = 100000
+)
+
+func (c *MemoryConfig) setDefaults() {
+	if c.MaxHeld <= 0 {
+		c.MaxHeld = DefaultMaxHeld
+	}
+	if c.MaxQueueBytes <= 0 {
+		c.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.MaxDestinations <= 0 {
+		c.MaxDestinations = DefaultMaxDestinations
+	}
+	if c.MaxPatterns <= 0 {
+		c.MaxPatterns = DefaultMaxPatterns
+	}
 }
 
 // destination holds one destination's subscriptions as a copy-on-write
 // slice, so publishing to a topic reads it without a lock. A queue
-// serializes its dispatch under mu, which also guards held.
+// serializes its dispatch under mu, which also guards the rest.
 type destination struct {
+	name  string
 	subs  atomic.Pointer[[]*Subscription]
 	queue bool
 
-	mu   sync.Mutex
-	next uint64     // round-robin cursor
-	held []*Message // queue messages waiting for a subscriber
-	dead bool       // removed from the broker: look it up again
+	mu        sync.Mutex
+	next      uint64                 // round-robin cursor
+	held      []*Message             // queue messages waiting for a subscriber with room, oldest first
+	heldBytes int64                  // their Size
+	full      map[*Subscription]bool // subscribers that refused and have not resumed
+	dead      bool                   // removed from the broker: look it up again
 }
 
 // NewMemory returns an empty in-memory broker with default settings.
@@ -57,35 +107,70 @@ func NewMemory() *Memory { return NewMemoryConfig(MemoryConfig{}) }
 
 // NewMemoryConfig returns an empty in-memory broker configured by cfg.
 func NewMemoryConfig(cfg MemoryConfig) *Memory {
-	if cfg.MaxHeld <= 0 {
-		cfg.MaxHeld = 10000
-	}
-	b := &Memory{cfg: cfg, dests: make(map[string]*destination)}
-	b.patterns.Store(&[]patternSub{})
-	return b
+	cfg.setDefaults()
+	return &Memory{cfg: cfg, dests: make(map[string]*destination)}
 }
 
-// dest returns the destination named d, creating it when create is set.
-func (b *Memory) dest(d string, create bool) *destination {
+// dest returns the destination named d, or nil.
+func (b *Memory) dest(d string) *destination {
 	b.mu.RLock()
-	dd := b.dests[d]
-	b.mu.RUnlock()
-	if dd != nil || !create {
-		return dd
+	defer b.mu.RUnlock()
+	return b.dests[d]
+}
+
+// lockDest returns destination name with its lock held, created if need
+// be (within MaxDestinations) and not removed.
+func (b *Memory) lockDest(name string) (*destination, error) {
+	for {
+		d := b.dest(name)
+		if d == nil {
+			var err error
+			if d, err = b.create(name); err != nil {
+				return nil, err
+			}
+		}
+		d.mu.Lock()
+		if !d.dead {
+			return d, nil
+		}
+		d.mu.Unlock()
 	}
+}
+
+func (b *Memory) create(name string) (*destination, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if dd = b.dests[d]; dd == nil {
-		dd = &destination{queue: strings.HasPrefix(d, QueuePrefix)}
-		dd.subs.Store(&[]*Subscription{})
-		b.dests[d] = dd
+	if d := b.dests[name]; d != nil {
+		return d, nil
 	}
-	return dd
+	if len(b.dests) >= b.cfg.MaxDestinations {
+		b.counters.refusedDestinations.Add(1)
+		return nil, fmt.Errorf("%w: the broker holds %d destinations (MaxDestinations)", ErrTooManyDestinations, b.cfg.MaxDestinations)
+	}
+	d := &destination{name: name, queue: strings.HasPrefix(name, QueuePrefix)}
+	d.subs.Store(&[]*Subscription{})
+	b.dests[name] = d
+	return d, nil
+}
+
+// forgetIfEmpty removes d once it has neither subscribers nor held
+// messages, so that many short-lived destinations (one per user or room)
+// do not pile up. d.mu must be held.
+func (b *Memory) forgetIfEmpty(d *destination) {
+	if len(*d.subs.Load()) > 0 || len(d.held) > 0 {
+		return
+	}
+	d.dead = true
+	b.mu.Lock()
+	if b.dests[d.name] == d {
+		delete(b.dests, d.name)
+	}
+	b.mu.Unlock()
 }
 
 // Subscribe implements Broker. A queue's held messages go to its
-// subscribers as soon as it has one. A topic subscription may be a pattern
-// (see package pattern); it then receives every topic message whose
+// subscribers as soon as one has room. A topic subscription may be a
+// pattern (see package pattern); it then receives every topic message whose
 // destination matches, except private ones (holding PrivateMark).
 func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
 	if pattern.HasWildcard(s.Destination) {
@@ -94,7 +179,10 @@ func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
 	if !ValidDestination(s.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, s.Destination)
 	}
-	d := b.lockDest(s.Destination)
+	d, err := b.lockDest(s.Destination)
+	if err != nil {
+		return err
+	}
 	defer d.mu.Unlock()
 	old := *d.subs.Load()
 	next := make([]*Subscription, len(old), len(old)+1)
@@ -102,43 +190,19 @@ func (b *Memory) Subscribe(_ context.Context, s *Subscription) error {
 	next = append(next, s)
 	d.subs.Store(&next)
 	if d.queue {
-		held := d.held
-		d.held = nil
-		for i, m := range held {
-			if !d.dispatch(m, nil) {
-				d.held = append(d.held, held[i:]...)
-				break
-			}
-		}
+		b.pump(d)
 	}
 	return nil
 }
 
-func (b *Memory) subscribePattern(s *Subscription) error {
-	if !strings.HasPrefix(s.Destination, TopicPrefix) {
-		return fmt.Errorf("%w %q: only /topic/ destinations take patterns", ErrBadDestination, s.Destination)
-	}
-	p, err := pattern.Parse(s.Destination)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadDestination, err)
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	next := append(slices.Clone(*b.patterns.Load()), patternSub{p: p, s: s})
-	b.patterns.Store(&next)
-	return nil
-}
-
-// Unsubscribe implements Broker.
+// Unsubscribe implements Broker. What s was given and did not acknowledge
+// is the subscriber's to give back (Requeue).
 func (b *Memory) Unsubscribe(_ context.Context, s *Subscription) error {
 	if pattern.HasWildcard(s.Destination) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		next := slices.DeleteFunc(slices.Clone(*b.patterns.Load()), func(ps patternSub) bool { return ps.s == s })
-		b.patterns.Store(&next)
+		b.unsubscribePattern(s)
 		return nil
 	}
-	d := b.dest(s.Destination, false)
+	d := b.dest(s.Destination)
 	if d == nil {
 		return nil
 	}
@@ -151,151 +215,80 @@ func (b *Memory) Unsubscribe(_ context.Context, s *Subscription) error {
 	}
 	next := slices.Delete(slices.Clone(old), i, i+1)
 	d.subs.Store(&next)
-	if len(next) == 0 && len(d.held) == 0 {
-		// Forget the destination, so that many short-lived ones (one per
-		// user or room) do not pile up. Lock order: d.mu, then b.mu.
-		d.dead = true
-		b.mu.Lock()
-		if b.dests[s.Destination] == d {
-			delete(b.dests, s.Destination)
-		}
-		b.mu.Unlock()
-	}
+	delete(d.full, s)
+	b.forgetIfEmpty(d)
 	return nil
 }
 
-// lockDest returns destination name, created if need be, with its lock
-// held and not removed.
-func (b *Memory) lockDest(name string) *destination {
-	for {
-		d := b.dest(name, true)
-		d.mu.Lock()
-		if !d.dead {
-			return d
-		}
-		d.mu.Unlock()
-	}
-}
-
-// Publish implements Broker. A topic message nobody subscribes to is
-// dropped; a queue message is held until a subscriber comes, up to
-// MaxHeld.
+// Publish implements Broker. A topic message goes to the subscribers of
+// that moment, none included. A queue message goes to one subscriber with
+// room or is held, oldest first, within the budgets; past one, Publish
+// fails with an error wrapping ErrQueueFull and nothing is kept. A message
+// to a private queue whose session is gone is dropped and counted.
 func (b *Memory) Publish(_ context.Context, m *Message) error {
 	if !ValidDestination(m.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, m.Destination)
 	}
 	if !strings.HasPrefix(m.Destination, QueuePrefix) {
-		if d := b.dest(m.Destination, false); d != nil {
-			for _, s := range *d.subs.Load() {
-				s.Subscriber.Deliver(s, m)
-			}
-		}
-		if ps := *b.patterns.Load(); len(ps) > 0 && !IsPrivate(m.Destination) {
-			segs, _ := pattern.Split(m.Destination) // once, for every pattern
-			for _, p := range ps {
-				if p.p.MatchSplit(segs) {
-					p.s.Subscriber.Deliver(p.s, m)
-				}
-			}
-		}
+		b.publishTopic(m)
 		return nil
 	}
 	if IsPrivate(m.Destination) {
 		return b.publishPrivate(m)
 	}
-	d := b.lockDest(m.Destination)
-	defer d.mu.Unlock()
-	if d.dispatch(m, nil) {
-		return nil
+	d, err := b.lockDest(m.Destination)
+	if err != nil {
+		return err
 	}
-	return d.hold(m, b.cfg.MaxHeld, false)
+	defer d.mu.Unlock()
+	if err := b.enqueue(d, m); err != nil {
+		b.forgetIfEmpty(d)
+		return err
+	}
+	return nil
+}
+
+// publishTopic hands m to every subscriber of its destination and every
+// matching pattern subscription.
+func (b *Memory) publishTopic(m *Message) {
+	if d := b.dest(m.Destination); d != nil {
+		for _, s := range *d.subs.Load() {
+			s.Subscriber.Deliver(s, m)
+		}
+	}
+	if !IsPrivate(m.Destination) {
+		b.matchPatterns(m)
+	}
 }
 
 // publishPrivate delivers to a session's private queue, or drops the
 // message when the session is no longer subscribed: nobody else will ever
 // subscribe to it, so holding it would only leak.
 func (b *Memory) publishPrivate(m *Message) error {
-	d := b.dest(m.Destination, false)
-	if d == nil {
+	d := b.dest(m.Destination)
+	if d != nil {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+	}
+	if d == nil || d.dead || len(*d.subs.Load()) == 0 {
+		b.counters.privateDropped.Add(1)
 		return nil
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.dead {
-		d.dispatch(m, nil)
-	}
-	return nil
-}
-
-// Requeue implements Requeuer: a queue message goes to another subscriber
-// if there is one, else back to the same one if it is still subscribed,
-// else it is held at the front of the queue. Topic messages are dropped.
-func (b *Memory) Requeue(ctx context.Context, from *Subscription, ms []*Message) error {
-	for _, m := range ms {
-		if err := b.requeue(ctx, from, m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *Memory) requeue(_ context.Context, from *Subscription, m *Message) error {
-	if !strings.HasPrefix(m.Destination, QueuePrefix) {
-		return nil
-	}
-	if !m.Redelivered {
-		m = m.Redelivery()
-	}
-	if IsPrivate(m.Destination) {
-		return b.publishPrivate(m)
-	}
-	d := b.lockDest(m.Destination)
-	defer d.mu.Unlock()
-	if d.dispatch(m, from) || d.dispatch(m, nil) {
-		return nil
-	}
-	return d.hold(m, b.cfg.MaxHeld, true)
-}
-
-// dispatch hands m to the next subscriber in turn, other than skip, and
-// reports whether there was one. d.mu must be held.
-func (d *destination) dispatch(m *Message, skip *Subscription) bool {
-	subs := *d.subs.Load()
-	for range subs {
-		s := subs[d.next%uint64(len(subs))]
-		d.next++
-		if s != skip && s.Subscriber.Deliver(s, m) {
-			return true
-		}
-	}
-	return false
-}
-
-// hold keeps m for a later subscriber. A requeued message goes first and
-// may exceed max: it was accepted once already. d.mu must be held.
-func (d *destination) hold(m *Message, max int, front bool) error {
-	if front {
-		d.held = slices.Insert(d.held, 0, m)
-		return nil
-	}
-	if len(d.held) >= max {
-		return fmt.Errorf("%w: %s holds %d messages", ErrQueueFull, m.Destination, max)
-	}
-	d.held = append(d.held, m)
-	return nil
+	return b.enqueue(d, m)
 }
 
 // Subscriptions returns how many subscriptions destination d has.
 func (b *Memory) Subscriptions(d string) int {
-	if dd := b.dest(d, false); dd != nil {
+	if dd := b.dest(d); dd != nil {
 		return len(*dd.subs.Load())
 	}
 	return 0
 }
 
-// Held returns how many messages queue d holds for want of a subscriber.
+// Held returns how many messages queue d holds for want of a subscriber
+// with room.
 func (b *Memory) Held(d string) int {
-	dd := b.dest(d, false)
+	dd := b.dest(d)
 	if dd == nil {
 		return 0
 	}

@@ -63,6 +63,20 @@ func NewMessage(destination string, h frame.Header, body []byte) *Message {
 	return m
 }
 
+// messageOverhead is what a held message costs beyond its bytes: the
+// Message itself and its slice headers, roughly.
+const messageOverhead = 160
+
+// Size is what m counts against the broker's byte budgets: its
+// destination, headers and body, and a fixed overhead.
+func (m *Message) Size() int64 {
+	n := len(m.Destination) + len(m.Shown) + len(m.Body) + messageOverhead
+	for _, f := range m.Header {
+		n += len(f.Key) + len(f.Value) + 48
+	}
+	return int64(n)
+}
+
 // Redelivery returns a copy of m marked Redelivered, sharing its header
 // and body.
 func (m *Message) Redelivery() *Message {

@@ -44,6 +44,17 @@ type Config struct {
 	// MaxUnacked bounds the messages a session holds unacknowledged on
 	// ack:client and client-individual subscriptions. Default: 10000.
 	MaxUnacked int
+	// MaxUnackedBytes bounds the bytes (as broker.Message.Size counts them)
+	// of a session's unacknowledged messages. Past it a queue message is
+	// left in its queue for later; a topic message ends the session with
+	// an ERROR. Default: 16 MiB.
+	MaxUnackedBytes int64
+	// Prefetch is how many queue messages one subscription may have in
+	// flight (ack:auto: queued to the socket and not yet written;
+	// ack:client and client-individual: not yet acknowledged) when its
+	// SUBSCRIBE has no prefetch-count header. The rest wait in the queue,
+	// for this or another consumer. Default: 100.
+	Prefetch int
 	// MaxTransactions bounds a session's open transactions. Default: 16.
 	MaxTransactions int
 	// MaxTransactionBytes bounds the bytes (headers and bodies) a session's
@@ -103,6 +114,13 @@ func (c Config) withDefaults() Config {
 	if c.MaxUnacked <= 0 {
 		c.MaxUnacked = 10000
 	}
+	if c.MaxUnackedBytes <= 0 {
+		c.MaxUnackedBytes = 16 << 20
+	}
+	if c.Prefetch <= 0 {
+		c.Prefetch = 100
+	}
+	c.Prefetch = min(c.Prefetch, c.MaxUnacked)
 	if c.MaxTransactions <= 0 {
 		c.MaxTransactions = 16
 	}

@@ -33,14 +33,14 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	if cfg.OnConnect != nil {
 		user, err := cfg.OnConnect(s.ctx, &ConnectRequest{Header: f.Header.Clone(), Request: s.req, Remote: info.Remote})
 		if err != nil {
-			s.log.Info("connect refused", "err", err)
+			s.logger().Info("connect refused", "err", err)
 			return denied("connect", "", err)
 		}
 		info.User = user
 	}
 	s.info = info
 	s.ctx = WithSession(s.ctx, info)
-	s.log = s.log.With("user", info.User)
+	s.logp.Store(s.logger().With("user", info.User))
 	s.srv.reg.add(s)
 
 	s.ver.Store(uint32(v))
@@ -60,7 +60,7 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	s.send(c)
 	s.hbOut.Store(int64(out))
 	s.wakeWriter() // start heart-beating at the negotiated rate
-	s.log.Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
+	s.logger().Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
 	s.event(Connected, "", "")
 	return nil
 }

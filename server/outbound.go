@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/stompbox/stompbox/broker"
 	"net"
 	"strconv"
 	"time"
@@ -16,6 +17,13 @@ type outFrame struct {
 	head, shared []byte
 	text         bool
 	raw          bool
+	topic        bool // a topic MESSAGE: counted as dropped if a cut discards it
+
+	// An ack:auto queue MESSAGE: its subscription's in-flight count drops
+	// once it is written, and the message goes back to the queue if it
+	// never is.
+	sub *subscription
+	m   *broker.Message
 }
 
 func (o *outFrame) size() int { return len(o.head) + len(o.shared) }
@@ -31,6 +39,10 @@ func (s *session) enqueue(o outFrame) bool {
 	}
 	if s.queued+o.size() > s.srv.cfg.MaxQueuedBytes {
 		s.mu.Unlock()
+		s.srv.counters.slowConsumers.Add(1)
+		if o.topic {
+			s.srv.counters.topicDropped.Add(1)
+		}
 		s.close(&ProtocolError{Message: "slow consumer",
 			Detail: "more than " + strconv.Itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
 		return false
@@ -53,7 +65,9 @@ func (s *session) send(f *frame.Frame) bool {
 func (s *session) fail(err *ProtocolError, receipt []byte) { s.close(err, receipt, false) }
 
 // close is fail, optionally discarding what is still queued first: a slow
-// consumer would never read it.
+// consumer would never read it. Discarded ack:auto queue messages go back
+// to their queues when the writer ends; discarded topic messages are
+// counted as dropped.
 func (s *session) close(err *ProtocolError, receipt []byte, discard bool) {
 	out := outFrame{head: frame.AppendFrame(nil, errorFrame(err, receipt), s.version()), text: true}
 	s.mu.Lock()
@@ -62,6 +76,16 @@ func (s *session) close(err *ProtocolError, receipt []byte, discard bool) {
 		return
 	}
 	if discard {
+		var dropped uint64
+		for _, o := range s.queue {
+			switch {
+			case o.m != nil:
+				s.orphans = append(s.orphans, o)
+			case o.topic:
+				dropped++
+			}
+		}
+		s.srv.counters.topicDropped.Add(dropped)
 		clear(s.queue)
 		s.queue, s.queued = s.queue[:0], 0
 	}
@@ -70,7 +94,7 @@ func (s *session) close(err *ProtocolError, receipt []byte, discard bool) {
 	s.closing = true
 	s.closeCode = 1000
 	s.mu.Unlock()
-	s.log.Info("session error", "err", err.Error())
+	s.logger().Info("session error", "err", err.Error())
 	s.wakeWriter()
 }
 
@@ -86,6 +110,13 @@ func (s *session) closeWith(code uint16) {
 	s.wakeWriter()
 }
 
+// queuedBytes returns the bytes waiting to be written.
+func (s *session) queuedBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.queued
+}
+
 func (s *session) wakeWriter() {
 	select {
 	case s.wake <- struct{}{}:
@@ -96,7 +127,8 @@ func (s *session) wakeWriter() {
 // writeLoop is the session's only writer. It drains the whole queue into one
 // vectored write, sends a heart-beat when the connection has been quiet for
 // the negotiated interval, and, once the session is closing and the queue is
-// empty, sends the transport's close and half-closes the connection.
+// empty, sends the transport's close and half-closes the connection. When
+// it ends, queue messages that were never written go back to their queues.
 func (s *session) writeLoop() {
 	defer close(s.writerDone)
 	defer s.stopReading()
@@ -137,17 +169,65 @@ func (s *session) writeLoop() {
 		if len(batch) > 0 {
 			var err error
 			scratch, bufs, err = s.write(batch, scratch, bufs)
-			clear(batch) // drop references to sent bytes
 			if err != nil {
-				s.log.Debug("write failed", "err", err)
+				s.logger().Debug("write failed", "err", err)
+				s.endWriting(batch)
 				return
 			}
+			s.written(batch)
+			clear(batch) // drop references to sent bytes
 		}
 		if closing {
 			s.t.closeWrite(s.conn)
+			s.endWriting(nil)
 			return
 		}
 	}
+}
+
+// written settles the in-flight count of the ack:auto queue messages in a
+// batch that has been written, and resumes subscriptions that were starved.
+func (s *session) written(batch []outFrame) {
+	any := false
+	for i := range batch {
+		if batch[i].sub != nil {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	s.acks.mu.Lock()
+	for i := range batch {
+		if sub := batch[i].sub; sub != nil {
+			sub.inflight--
+		}
+	}
+	resume := s.acks.takeStarved()
+	s.acks.mu.Unlock()
+	s.resume(resume)
+}
+
+// endWriting closes the queue for good and gives back every ack:auto queue
+// message that was not surely written: those of unsent (a failed batch,
+// which may have been partly written: they are redelivered, marked so),
+// those a slow-consumer cut discarded, and those still queued.
+func (s *session) endWriting(unsent []outFrame) {
+	s.mu.Lock()
+	s.closing = true
+	rest, orphans := s.queue, s.orphans
+	s.queue, s.queued, s.orphans = nil, 0, nil
+	s.mu.Unlock()
+	var ps []*pendingAck
+	for _, list := range [][]outFrame{unsent, orphans, rest} {
+		for _, o := range list {
+			if o.m != nil {
+				ps = append(ps, &pendingAck{sub: o.sub, m: o.m})
+			}
+		}
+	}
+	s.requeue(ps)
 }
 
 var eol = []byte{'\n'}

@@ -100,18 +100,9 @@ func (r *registry) targets(sessions func(yield func(*session) bool), dest string
 // user destination m.Destination (say /queue/reply, subscribed to as
 // /user/queue/reply), like Spring's convertAndSendToUser. Subscribers see
 // the destination they subscribed to. It returns how many sessions it
-// reached; none is not an error.
+// reached; none is not an error (it is counted in Stats.UserUnreachable).
 func (srv *Server) PublishToUser(ctx context.Context, user string, m *broker.Message) (int, error) {
-	srv.reg.mu.RLock()
-	dests := srv.reg.targets(func(yield func(*session) bool) {
-		for s := range srv.reg.users[user] {
-			if !yield(s) {
-				return
-			}
-		}
-	}, m.Destination)
-	srv.reg.mu.RUnlock()
-	return srv.publishPrivate(ctx, dests, m)
+	return srv.publishAll(ctx, srv.userMessages(user, m))
 }
 
 // PublishToSession is PublishToUser for one session (Spring's
@@ -124,18 +115,44 @@ func (srv *Server) PublishToSession(ctx context.Context, sessionID string, m *br
 		}
 	}, m.Destination)
 	srv.reg.mu.RUnlock()
-	return srv.publishPrivate(ctx, dests, m)
+	return srv.publishAll(ctx, privateMessages(dests, m))
 }
 
-func (srv *Server) publishPrivate(ctx context.Context, dests []string, m *broker.Message) (int, error) {
+// userMessages returns m addressed to each private destination of user's
+// sessions that subscribed to m.Destination.
+func (srv *Server) userMessages(user string, m *broker.Message) []*broker.Message {
+	srv.reg.mu.RLock()
+	dests := srv.reg.targets(func(yield func(*session) bool) {
+		for s := range srv.reg.users[user] {
+			if !yield(s) {
+				return
+			}
+		}
+	}, m.Destination)
+	srv.reg.mu.RUnlock()
+	return privateMessages(dests, m)
+}
+
+func privateMessages(dests []string, m *broker.Message) []*broker.Message {
+	ms := make([]*broker.Message, 0, len(dests))
 	for _, d := range dests {
 		pm := broker.NewMessage(d, m.Header, m.Body)
 		pm.Shown = UserPrefix + m.Destination
-		if err := srv.cfg.Broker.Publish(ctx, pm); err != nil {
+		ms = append(ms, pm)
+	}
+	return ms
+}
+
+func (srv *Server) publishAll(ctx context.Context, ms []*broker.Message) (int, error) {
+	if len(ms) == 0 {
+		srv.counters.userUnreachable.Add(1)
+	}
+	for _, m := range ms {
+		if err := srv.cfg.Broker.Publish(ctx, m); err != nil {
 			return 0, err
 		}
 	}
-	return len(dests), nil
+	return len(ms), nil
 }
 
 // UserInfo is the registry's view of one user: who is online where.

@@ -10,17 +10,11 @@ import (
 
 // onSend routes a SEND to the application, to a user, or to the broker. It
 // returns once the message has been handled or routed, so a receipt means
-// it has been.
+// it has been (docs/guarantees.md says what that promises per destination).
 func (s *session) onSend(f *frame.Frame) *ProtocolError {
-	dest, perr := s.destination(f)
+	dest, perr := s.sendDestination(f)
 	if perr != nil {
 		return perr
-	}
-	if h := s.srv.cfg.OnSend; h != nil {
-		if err := h(s.ctx, s.info, dest); err != nil {
-			s.log.Info("send denied", "dest", dest, "err", err)
-			return denied("send to", dest, err)
-		}
 	}
 	m := broker.NewMessage(dest, f.Header, append([]byte(nil), f.Body...))
 	if app := s.srv.cfg.App; app != nil {
@@ -29,20 +23,58 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 			return s.appError(err, dest)
 		}
 	}
-	if user, ud, ok := splitUserDestination(dest); ok {
-		m.Destination = ud
-		if _, err := s.srv.PublishToUser(s.ctx, user, m); err != nil {
+	_, receipted := f.Header.Lookup(frame.HdrReceipt)
+	ms, perr := s.route(m, receipted)
+	if perr != nil {
+		return perr
+	}
+	for _, m := range ms {
+		if err := s.srv.cfg.Broker.Publish(s.ctx, m); err != nil {
 			return s.publishError(err, dest)
 		}
-		return nil
-	}
-	if !broker.ValidDestination(m.Destination) {
-		return protoErr("unknown destination", "cannot send to %q: destinations start with /topic/, /queue/ or /user/, or belong to the application", truncate(m.Destination))
-	}
-	if err := s.srv.cfg.Broker.Publish(s.ctx, m); err != nil {
-		return s.publishError(err, dest)
 	}
 	return nil
+}
+
+// sendDestination returns a SEND's destination once the length and
+// authorization checks pass.
+func (s *session) sendDestination(f *frame.Frame) (string, *ProtocolError) {
+	dest, perr := s.destination(f)
+	if perr != nil {
+		return "", perr
+	}
+	if h := s.srv.cfg.OnSend; h != nil {
+		if err := h(s.ctx, s.info, dest); err != nil {
+			s.logger().Info("send denied", "dest", dest, "err", err)
+			return "", denied("send to", dest, err)
+		}
+	}
+	return dest, nil
+}
+
+// route returns the broker messages a SEND of m becomes: m itself for a
+// broker destination, or one per session of the user for /user/{name}/...
+// A user destination that reaches no session is a documented drop, counted;
+// when the sender asked for a receipt (strict) it gets an ERROR instead, so
+// that no receipt ever stands for a message nobody got.
+func (s *session) route(m *broker.Message, strict bool) ([]*broker.Message, *ProtocolError) {
+	dest := m.Destination
+	if user, ud, ok := splitUserDestination(dest); ok {
+		m.Destination = ud
+		ms := s.srv.userMessages(user, m)
+		if len(ms) == 0 {
+			s.srv.counters.userUnreachable.Add(1)
+			s.logger().Debug("user destination reached nobody", "dest", dest)
+			if strict {
+				return nil, protoErr("no recipient", "no session of user %q subscribes to /user%s: the message was not delivered", truncate(user), truncate(ud))
+			}
+		}
+		return ms, nil
+	}
+	if !broker.ValidDestination(dest) {
+		return nil, protoErr("unknown destination", "cannot send to %q: destinations start with /topic/, /queue/ or /user/, or belong to the application", truncate(dest))
+	}
+	return []*broker.Message{m}, nil
 }
 
 // splitUserDestination splits /user/{name}/queue/x into the user and the
@@ -60,10 +92,15 @@ func splitUserDestination(dest string) (user, ud string, ok bool) {
 }
 
 func (s *session) publishError(err error, dest string) *ProtocolError {
-	if errors.Is(err, broker.ErrQueueFull) {
+	switch {
+	case errors.Is(err, broker.ErrQueueFull):
 		return protoErr("queue full", "%v", err)
+	case errors.Is(err, broker.ErrTooManyDestinations):
+		return protoErr("too many destinations", "%v", err)
+	case errors.Is(err, broker.ErrBadDestination):
+		return protoErr("invalid destination", "%v", err)
 	}
-	s.log.Error("publish failed", "dest", dest, "err", err)
+	s.logger().Error("publish failed", "dest", dest, "err", err)
 	return protoErr("publish failed", "the message to %s could not be routed", truncate(dest))
 }
 
@@ -75,9 +112,9 @@ func (s *session) appError(err error, dest string) *ProtocolError {
 	}
 	var ce clientError
 	if errors.As(err, &ce) {
-		s.log.Info("application refused message", "dest", dest, "err", err)
+		s.logger().Info("application refused message", "dest", dest, "err", err)
 		return &ProtocolError{Message: "invalid message", Detail: ce.ClientError()}
 	}
-	s.log.Error("application handler failed", "dest", dest, "err", err)
+	s.logger().Error("application handler failed", "dest", dest, "err", err)
 	return protoErr("handler failed", "the application could not handle the message for %s", truncate(dest))
 }

@@ -20,10 +20,10 @@ type session struct {
 	id   string
 	conn net.Conn
 	t    transport
-	req  *http.Request // the WebSocket handshake; nil over TCP
-	info *Session      // set at CONNECT
-	reg  regEntry      // guarded by srv.reg.mu
-	log  *slog.Logger
+	req  *http.Request               // the WebSocket handshake; nil over TCP
+	info *Session                    // set at CONNECT
+	reg  regEntry                    // guarded by srv.reg.mu
+	logp atomic.Pointer[slog.Logger] // replaced once, at CONNECT, while others may log
 	ctx  context.Context
 	stop context.CancelFunc
 
@@ -46,6 +46,7 @@ type session struct {
 	mu        sync.Mutex
 	queue     []outFrame
 	queued    int
+	orphans   []outFrame // ack:auto queue messages a slow-consumer cut discarded
 	closing   bool
 	closeCode uint16
 
@@ -73,11 +74,13 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
-	s.log = srv.log.With("session", s.id)
+	s.logp.Store(srv.log.With("session", s.id))
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.ver.Store(uint32(frame.V1_2))
 	return s
 }
+
+func (s *session) logger() *slog.Logger { return s.logp.Load() }
 
 func (s *session) version() frame.Version { return frame.Version(s.ver.Load()) }
 
@@ -86,7 +89,7 @@ func (s *session) heartbeatOut() time.Duration { return time.Duration(s.hbOut.Lo
 // serve runs the session until the connection ends, then cleans up. src is
 // the transport's byte stream.
 func (s *session) serve(src io.Reader) {
-	s.log.Debug("session opened", "remote", s.conn.RemoteAddr().String(), "transport", s.t.name())
+	s.logger().Debug("session opened", "remote", s.conn.RemoteAddr().String(), "transport", s.t.name())
 	go s.writeLoop()
 	s.rd = frame.NewReader(&deadlineReader{s: s, r: src}, s.srv.cfg.ConnectLimits)
 	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ConnectTimeout))
@@ -101,7 +104,7 @@ func (s *session) serve(src io.Reader) {
 	}
 	s.conn.Close()
 	s.stop()
-	s.log.Info("session closed", "reason", closeReason(err))
+	s.logger().Info("session closed", "reason", closeReason(err))
 }
 
 func (s *session) closeCodeFor(err error) uint16 {
@@ -146,6 +149,12 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 		} else {
 			s.conn.SetReadDeadline(time.Time{})
 		}
+		// The writer may have stopped reads (readStop, then a short
+		// deadline) between the check and the line above, whose deadline
+		// would then keep the reader alive: look again.
+		if s.readStop.Load() {
+			s.conn.SetReadDeadline(time.Now().Add(lingerTime))
+		}
 	}
 	return d.r.Read(p)
 }
@@ -169,7 +178,7 @@ func (s *session) readLoop() error {
 				if !s.connected {
 					s.fail(protoErr("connect timeout", "no CONNECT frame within %s", s.srv.cfg.ConnectTimeout), nil)
 				} else {
-					s.log.Info("client heart-beat missed", "interval", s.hbIn)
+					s.logger().Info("client heart-beat missed", "interval", s.hbIn)
 				}
 				return err
 			case isFrameError(err):
@@ -249,7 +258,7 @@ func (s *session) cleanup() {
 	for id, sub := range s.subs {
 		if !sub.app {
 			if err := s.srv.cfg.Broker.Unsubscribe(ctx, sub.bs); err != nil {
-				s.log.Error("unsubscribe on close failed", "dest", sub.bs.Destination, "err", err)
+				s.logger().Error("unsubscribe on close failed", "dest", sub.bs.Destination, "err", err)
 			}
 		}
 		delete(s.subs, id)

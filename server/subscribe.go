@@ -37,19 +37,22 @@ func parseAckMode(b []byte, present bool) (ackMode, bool) {
 // A subscription is one of a session's subscriptions; the broker delivers
 // to it.
 type subscription struct {
-	s    *session
-	bs   *broker.Subscription // ID is the client's; Destination the broker's
-	dest string               // the destination as the client wrote it
-	mode ackMode
-	app  bool // answered by the application once; not in the broker
+	s        *session
+	bs       *broker.Subscription // ID is the client's; Destination the broker's
+	dest     string               // the destination as the client wrote it
+	mode     ackMode
+	app      bool // answered by the application once; not in the broker
+	prefetch int  // queue messages it may have in flight: unwritten (ack:auto) or unacknowledged
 
-	pending []uint64 // unacknowledged message numbers, ascending; guarded by s.acks.mu
+	// Guarded by s.acks.mu.
+	pending  []uint64 // unacknowledged message numbers, ascending
+	inflight int      // ack:auto queue messages queued to the socket, not yet written
+	starved  bool     // refused a queue message for want of room; resumed when it has some
 }
 
 // Deliver implements broker.Subscriber.
 func (sub *subscription) Deliver(_ *broker.Subscription, m *broker.Message) bool {
-	sub.s.deliver(sub, m)
-	return true
+	return sub.s.deliver(sub, m)
 }
 
 func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
@@ -69,6 +72,10 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	if !ok {
 		return protoErr("invalid ack mode", "ack must be auto, client or client-individual, not %q", truncate(string(ack)))
 	}
+	prefetch, perr := s.prefetch(f)
+	if perr != nil {
+		return perr
+	}
 	if _, dup := s.subs[string(id)]; dup {
 		return protoErr("duplicate subscription", "subscription id %q is already in use", truncate(string(id)))
 	}
@@ -77,11 +84,11 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	}
 	if h := s.srv.cfg.OnSubscribe; h != nil {
 		if err := h(s.ctx, s.info, dest); err != nil {
-			s.log.Info("subscribe denied", "dest", dest, "err", err)
+			s.logger().Info("subscribe denied", "dest", dest, "err", err)
 			return denied("subscribe to", dest, err)
 		}
 	}
-	sub := &subscription{s: s, mode: mode, dest: dest}
+	sub := &subscription{s: s, mode: mode, dest: dest, prefetch: prefetch}
 	sub.bs = &broker.Subscription{ID: string(id), Destination: dest, Subscriber: sub}
 	if done, perr := s.subscribeApp(sub); done || perr != nil {
 		return perr
@@ -101,7 +108,7 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 		if errors.Is(err, broker.ErrBadDestination) {
 			return protoErr("invalid destination", "%v", err)
 		}
-		s.log.Error("subscribe failed", "dest", dest, "err", err)
+		s.logger().Error("subscribe failed", "dest", dest, "err", err)
 		return protoErr("subscribe failed", "could not subscribe to %s", truncate(dest))
 	}
 	s.subscribed(sub)
@@ -141,7 +148,7 @@ func userDestination(dest string) (string, bool) {
 
 func (s *session) subscribed(sub *subscription) {
 	s.srv.reg.subscribed(s, sub.bs.ID, sub.dest)
-	s.log.Debug("subscribed", "dest", sub.dest, "id", sub.bs.ID)
+	s.logger().Debug("subscribed", "dest", sub.dest, "id", sub.bs.ID)
 	s.event(Subscribed, sub.bs.ID, sub.dest)
 }
 
@@ -170,40 +177,91 @@ func (s *session) unsubscribe(sub *subscription) {
 		return
 	}
 	if err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub.bs); err != nil {
-		s.log.Error("unsubscribe failed", "dest", sub.bs.Destination, "err", err)
+		s.logger().Error("unsubscribe failed", "dest", sub.bs.Destination, "err", err)
 	}
 	s.requeue(s.acks.dropSubscription(sub))
 }
 
+// prefetch returns how many queue messages a new subscription may have in
+// flight: its prefetch-count header (RabbitMQ's name), or Config.Prefetch.
+func (s *session) prefetch(f *frame.Frame) (int, *ProtocolError) {
+	v, ok := f.Header.Lookup(hdrPrefetchCount)
+	if !ok {
+		return s.srv.cfg.Prefetch, nil
+	}
+	max := s.srv.cfg.MaxUnacked
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 1 || n > max {
+		return 0, protoErr("invalid prefetch-count", "prefetch-count must be a number from 1 to %d (MaxUnacked), not %q", max, truncate(string(v)))
+	}
+	return n, nil
+}
+
+const hdrPrefetchCount = "prefetch-count"
+
 // deliver enqueues a MESSAGE: the session's own header lines in front of
-// the message's shared bytes. For a subscription that acknowledges, the
-// message is recorded as pending first, under the ack lock, so numbers and
-// queue order agree and an ACK can never overtake its message.
-func (s *session) deliver(sub *subscription, m *broker.Message) {
+// the message's shared bytes. It reports whether it took m.
+//
+// A queue message is refused, and stays in the broker for another consumer
+// or for later, when this subscription already has its prefetch in flight,
+// when the session's unacknowledged bytes or queued bytes are at their
+// budget (unless the subscription has nothing in flight, so a lone large
+// message still moves), or when the session is closing. A refusal marks the
+// subscription starved; it resumes once an ACK, NACK or write makes room.
+//
+// For a subscription that acknowledges, the message is recorded as pending
+// first, under the ack lock, so numbers and queue order agree and an ACK can
+// never overtake its message.
+func (s *session) deliver(sub *subscription, m *broker.Message) bool {
+	queue := strings.HasPrefix(m.Destination, broker.QueuePrefix)
+	if sub.mode == ackAuto && !queue {
+		o := s.message(sub, m, s.seq.Add(1), false)
+		o.topic = true
+		return s.enqueue(o)
+	}
+	cfg := &s.srv.cfg
+	size := m.Size()
+	a := &s.acks
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
 	if sub.mode == ackAuto {
-		if !s.enqueue(s.message(sub, m, s.seq.Add(1), false)) && strings.HasPrefix(m.Destination, broker.QueuePrefix) {
-			// Refused by a closing session: a queue message belongs to
-			// someone else then. (Not from this goroutine: the broker
-			// holds the queue's lock while it delivers.)
-			go s.requeue([]*pendingAck{{sub: sub, m: m}})
+		if sub.inflight >= sub.prefetch || sub.inflight > 0 && s.queuedBytes()+int(size) > cfg.MaxQueuedBytes/2 {
+			a.starve(sub)
+			return false
 		}
-		return
+		o := s.message(sub, m, s.seq.Add(1), false)
+		o.sub, o.m = sub, m
+		if !s.enqueue(o) {
+			return false
+		}
+		sub.inflight++
+		return true
 	}
-	s.acks.mu.Lock()
-	defer s.acks.mu.Unlock()
-	if s.acks.closed {
-		// The session is over: give the message straight back.
-		go s.requeue([]*pendingAck{{sub: sub, m: m}})
-		return
+	overCount := len(a.byID) >= cfg.MaxUnacked
+	overBytes := len(a.byID) > 0 && a.bytes+size > cfg.MaxUnackedBytes
+	switch {
+	case queue && (len(sub.pending) >= sub.prefetch || overCount || overBytes && len(sub.pending) > 0):
+		a.starve(sub)
+		return false
+	case !queue && overCount:
+		s.fail(protoErr("too many unacknowledged messages", "a session may hold %d unacknowledged messages (MaxUnacked)", cfg.MaxUnacked), nil)
+		return false
+	case !queue && overBytes:
+		s.fail(protoErr("too many unacknowledged bytes", "a session may hold %d bytes of unacknowledged messages (MaxUnackedBytes)", cfg.MaxUnackedBytes), nil)
+		return false
 	}
-	if max := s.srv.cfg.MaxUnacked; len(s.acks.byID) >= max {
-		go s.requeue([]*pendingAck{{sub: sub, m: m}})
-		s.fail(protoErr("too many unacknowledged messages", "a session may hold %d unacknowledged messages (MaxUnacked)", max), nil)
-		return
+	p := &pendingAck{n: s.seq.Add(1), sub: sub, m: m, size: size}
+	a.add(p)
+	o := s.message(sub, m, p.n, true)
+	o.topic = !queue
+	if !s.enqueue(o) {
+		a.remove(p) // not sent: the broker offers it to someone else
+		return false
 	}
-	n := s.seq.Add(1)
-	s.acks.add(&pendingAck{n: n, sub: sub, m: m})
-	s.enqueue(s.message(sub, m, n, true))
+	return true
 }
 
 // message builds the MESSAGE frame for delivery number n.

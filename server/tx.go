@@ -1,6 +1,9 @@
 package server
 
 import (
+	"strings"
+
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 )
 
@@ -42,19 +45,19 @@ func (s *session) hold(name []byte, f *frame.Frame) *ProtocolError {
 	}
 	switch f.Command {
 	case frame.SEND:
-		if _, perr := s.destination(f); perr != nil {
+		dest, perr := s.sendDestination(f)
+		if perr != nil {
 			return perr
+		}
+		if !broker.ValidDestination(dest) && !strings.HasPrefix(dest, UserPrefix+"/") {
+			return protoErr("not in a transaction", "a transaction may send to /topic/, /queue/ and /user/ destinations, whose delivery can wait for COMMIT; %q belongs to the application, whose effects could not be undone", truncate(dest))
 		}
 	default:
 		if f.Command == frame.NACK && s.version() == frame.V1_0 {
 			return protoErr("unexpected frame", "NACK is not part of STOMP 1.0")
 		}
-		n, raw, perr := s.ackID(f)
-		if perr != nil {
+		if perr := s.checkPending(f); perr != nil {
 			return perr
-		}
-		if _, ok := s.acks.take(n, true); !ok {
-			return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, truncate(string(raw)))
 		}
 	}
 	size := len(f.Body)
@@ -73,14 +76,65 @@ func (s *session) hold(name []byte, f *frame.Frame) *ProtocolError {
 	return nil
 }
 
+// onCommit applies a transaction all or nothing: every ACK and NACK must
+// still name a pending message and every SEND a reachable destination, and
+// the broker must take every message (within its budgets) as one batch;
+// otherwise the ERROR says why and nothing of the transaction took effect.
 func (s *session) onCommit(f *frame.Frame) *ProtocolError {
 	tx, perr := s.endTx(f)
 	if perr != nil {
 		return perr
 	}
+	var ms []*broker.Message
 	for _, held := range tx.frames {
-		if perr := s.apply(held); perr != nil {
+		if held.Command != frame.SEND {
+			if perr := s.checkPending(held); perr != nil {
+				return perr
+			}
+			continue
+		}
+		dest := held.Header.Get(frame.HdrDestination)
+		routed, perr := s.route(broker.NewMessage(dest, held.Header, held.Body), true)
+		if perr != nil {
 			return perr
+		}
+		ms = append(ms, routed...)
+	}
+	if err := s.publishBatch(ms); err != nil {
+		return s.publishError(err, "the transaction's destinations")
+	}
+	for _, held := range tx.frames {
+		if held.Command != frame.SEND {
+			// Checked above, and only this goroutine settles: an error here
+			// means an earlier frame of this transaction settled the same
+			// message (a repeated ACK, or a cumulative one), which is fine.
+			s.apply(held)
+		}
+	}
+	return nil
+}
+
+// checkPending fails an ACK or NACK whose message is no longer pending.
+func (s *session) checkPending(f *frame.Frame) *ProtocolError {
+	n, raw, perr := s.ackID(f)
+	if perr != nil {
+		return perr
+	}
+	if _, _, ok := s.acks.take(n, true); !ok {
+		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, truncate(string(raw)))
+	}
+	return nil
+}
+
+// publishBatch publishes ms all or nothing when the broker can
+// (broker.Batcher), else one by one.
+func (s *session) publishBatch(ms []*broker.Message) error {
+	if b, ok := s.srv.cfg.Broker.(broker.Batcher); ok {
+		return b.PublishAll(s.ctx, ms)
+	}
+	for _, m := range ms {
+		if err := s.srv.cfg.Broker.Publish(s.ctx, m); err != nil {
+			return err
 		}
 	}
 	return nil
