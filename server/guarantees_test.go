@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/internal/stomptest"
 	"github.com/stompbox/stompbox/server"
@@ -213,5 +214,27 @@ func TestSendToOfflineUser(t *testing.T) {
 	c.SendText("/user/nobody/queue/x", "receipted", "receipt", "r")
 	if f := c.ExpectError(); f.Header.Get("message") != "no recipient" || f.Header.Get("receipt-id") != "r" {
 		t.Fatalf("ERROR %q", f.Header)
+	}
+}
+
+// Past the broker's pattern budget, the newcomer's SUBSCRIBE gets an ERROR
+// naming it, and everyone else carries on.
+func TestPatternBudgetRefusesNewcomer(t *testing.T) {
+	e := startWith(t, server.Config{}, broker.MemoryConfig{MaxPatterns: 2})
+	a := stomptest.DialTCP(t, e.tcp)
+	a.Connect()
+	a.Subscribe("1", "/topic/a.*")
+	a.Subscribe("2", "/topic/b.*")
+	b := stomptest.DialTCP(t, e.tcp)
+	b.Connect()
+	b.Send(frame.New(frame.SUBSCRIBE, "id", "3", "destination", "/topic/c.*"))
+	if f := b.ExpectError(); f.Header.Get("message") != "too many pattern subscriptions" || !strings.Contains(string(f.Body), "MaxPatterns") {
+		t.Fatalf("ERROR %q %q", f.Header, f.Body)
+	}
+	pub := stomptest.DialTCP(t, e.tcp)
+	pub.Connect()
+	pub.SendText("/topic/a.x", "still delivered")
+	if m := a.Expect(frame.MESSAGE); string(m.Body) != "still delivered" {
+		t.Fatalf("got %q", m.Body)
 	}
 }

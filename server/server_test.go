@@ -44,7 +44,13 @@ func quietLogger() *slog.Logger {
 
 func start(t *testing.T, cfg server.Config) *env {
 	t.Helper()
-	b := broker.NewMemory()
+	return startWith(t, cfg, broker.MemoryConfig{})
+}
+
+// startWith is start with a broker configured by bc.
+func startWith(t *testing.T, cfg server.Config, bc broker.MemoryConfig) *env {
+	t.Helper()
+	b := broker.NewMemoryConfig(bc)
 	r := messaging.NewRouter(messaging.Config{Broker: b, Logger: quietLogger()})
 	chat.Register(r, quietLogger())
 	cfg.Broker, cfg.App, cfg.Logger = b, r, quietLogger()

@@ -105,8 +105,13 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	s.subs[sub.bs.ID] = sub
 	if err := s.srv.cfg.Broker.Subscribe(s.ctx, sub.bs); err != nil {
 		delete(s.subs, sub.bs.ID)
-		if errors.Is(err, broker.ErrBadDestination) {
+		switch {
+		case errors.Is(err, broker.ErrBadDestination):
 			return protoErr("invalid destination", "%v", err)
+		case errors.Is(err, broker.ErrTooManyDestinations):
+			return protoErr("too many destinations", "%v", err)
+		case errors.Is(err, broker.ErrTooManyPatterns):
+			return protoErr("too many pattern subscriptions", "%v", err)
 		}
 		s.logger().Error("subscribe failed", "dest", dest, "err", err)
 		return protoErr("subscribe failed", "could not subscribe to %s", truncate(dest))

@@ -22,7 +22,8 @@ type options struct {
 	logFormat      string
 	shutdownGrace  time.Duration
 	debugAddr      string
-	stomp          server.Config // limits and timeouts; the rest is set by run
+	stomp          server.Config       // limits and timeouts; the rest is set by run
+	broker         broker.MemoryConfig // the in-memory broker's budgets
 
 	maxConns, maxConnsPerIP                     int
 	readHeaderTimeout, readTimeout, idleTimeout time.Duration
@@ -60,6 +61,14 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&c.MaxQueuedBytes, "max-queued-bytes", 4<<20, "bytes waiting to be sent to one client before it is closed as a slow consumer")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", 256, "subscriptions per session")
 	fs.IntVar(&c.MaxUnacked, "max-unacked", 10000, "unacknowledged messages per session (ack:client and client-individual)")
+	fs.Int64Var(&c.MaxUnackedBytes, "max-unacked-bytes", 16<<20, "bytes of unacknowledged messages per session")
+	fs.IntVar(&c.Prefetch, "prefetch", 100, "queue messages one subscription may have in flight (unwritten or unacknowledged) unless its SUBSCRIBE sets prefetch-count")
+	bc := &o.broker
+	fs.IntVar(&bc.MaxHeld, "max-held", broker.DefaultMaxHeld, "messages one queue holds while no consumer has room")
+	fs.Int64Var(&bc.MaxQueueBytes, "max-queue-bytes", broker.DefaultMaxQueueBytes, "bytes one queue holds while no consumer has room")
+	fs.Int64Var(&bc.MaxBytes, "max-broker-bytes", broker.DefaultMaxBytes, "bytes all queues hold together")
+	fs.IntVar(&bc.MaxDestinations, "max-destinations", broker.DefaultMaxDestinations, "destinations the broker knows at once (with a subscriber or held messages)")
+	fs.IntVar(&bc.MaxPatterns, "max-patterns", broker.DefaultMaxPatterns, "pattern subscriptions (/topic/rooms.*) of all sessions together")
 	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
 	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
 	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")

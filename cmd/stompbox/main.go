@@ -68,7 +68,7 @@ func (e nicknameError) ClientError() string { return string(e) }
 
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, o *options, log *slog.Logger) error {
-	b := broker.NewMemory()
+	b := broker.NewMemoryConfig(o.broker)
 	router := messaging.NewRouter(messaging.Config{Broker: b, Logger: log})
 	chat.Register(router, log)
 
@@ -137,6 +137,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			return map[string]any{
 				"connections": conns.Stats(),
 				"stomp":       stomp.Stats(),
+				"broker":      b.Stats(),
 			}
 		}), ReadHeaderTimeout: o.readHeaderTimeout}
 		go func() { errc <- ds.Serve(dl) }()
