@@ -192,6 +192,8 @@ func (s *session) requeue(ps []*pendingAck) {
 				rest = append(rest, p)
 			} else if strings.HasPrefix(p.m.Destination, broker.QueuePrefix) {
 				ms = append(ms, p.m)
+			} else {
+				s.srv.counters.topicDropped.Add(1) // a topic message is never redelivered
 			}
 		}
 		s.giveBack(sub, ms)

@@ -8,8 +8,10 @@ type Stats struct {
 	Sessions int // open sessions, connected or not
 
 	SlowConsumers uint64 // sessions closed because MaxQueuedBytes was exceeded
-	// TopicDropped counts topic MESSAGE frames that a slow consumer's cut
-	// discarded: a topic message is never kept for a subscriber that left.
+	// TopicDropped counts topic messages a subscriber did not get after
+	// all: those a slow consumer's cut discarded unwritten, and those an
+	// ack:client or client-individual subscriber NACKed or left
+	// unacknowledged. A topic message is never kept for a subscriber.
 	TopicDropped uint64
 	// Requeued counts queue messages given back to the broker: NACKed,
 	// left unacknowledged by a session that ended, or queued to a session
