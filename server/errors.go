@@ -54,3 +54,15 @@ func errorFrame(err *ProtocolError, receipt []byte) *frame.Frame {
 	}
 	return f
 }
+
+// budgetErrors are the ERROR messages that mean a client hit a budget: each
+// is also a rate-limited warning, so an operator sees a flood without the
+// log being flooded.
+var budgetErrors = map[string]bool{
+	"slow consumer": true, "queue full": true, "too many destinations": true,
+	"too many pattern subscriptions": true, "too many subscriptions": true,
+	"too many unacknowledged messages": true, "too many unacknowledged bytes": true,
+	"too many transactions": true, "transaction too large": true,
+	"body too large": true, "header line too long": true, "too many headers": true,
+	"destination too long": true,
+}

@@ -95,6 +95,9 @@ func (s *session) close(err *ProtocolError, receipt []byte, discard bool) {
 	s.closeCode = 1000
 	s.mu.Unlock()
 	s.logger().Info("session error", "err", err.Error())
+	if budgetErrors[err.Message] {
+		s.srv.warn.Warn("client over a budget: closed", "limit", err.Message, "session", s.id, "remote", s.conn.RemoteAddr().String())
+	}
 	s.wakeWriter()
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stompbox/stompbox/limit"
 )
 
 // A Server runs STOMP sessions over WebSocket (ServeHTTP) and TCP (Serve).
@@ -26,6 +28,7 @@ type Server struct {
 
 	reg      registry
 	counters counters
+	warn     *limit.Warner // budget refusals, at most one a second each
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -39,6 +42,7 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		sessions:  make(map[*session]struct{}),
 		listeners: make(map[net.Listener]struct{}),
+		warn:      limit.NewWarner(cfg.Logger, time.Second),
 	}
 	if slices.Contains(cfg.AllowedOrigins, "*") {
 		srv.log.Warn("websocket connections are allowed from any origin (AllowedOrigins has \"*\")")
