@@ -105,6 +105,14 @@ func (c *Conn) WriteMessage(op ws.OpCode, b []byte) error {
 	return ws.WriteFrame(c.c, ws.MaskFrame(ws.NewFrame(op, true, b)))
 }
 
+// WriteFrame sends one masked WebSocket frame as it is: fin false and
+// OpContinuation build fragmented messages, and nothing is checked, so a
+// test can send what a broken client would. Not for TCP connections.
+func (c *Conn) WriteFrame(fin bool, op ws.OpCode, b []byte) error {
+	c.c.SetWriteDeadline(time.Now().Add(Timeout))
+	return ws.WriteFrame(c.c, ws.MaskFrame(ws.NewFrame(op, fin, b)))
+}
+
 // Read returns the next frame (heart-beats skipped), a copy safe to keep.
 func (c *Conn) Read() (*frame.Frame, error) {
 	c.c.SetReadDeadline(time.Now().Add(Timeout))
@@ -179,6 +187,9 @@ func (c *Conn) CloseCode() uint16 {
 	return c.ws.closeCode
 }
 
+// Pongs returns the payloads of the pongs read so far, oldest first.
+func (c *Conn) Pongs() [][]byte { return c.ws.pongs }
+
 // LastOpCode is the opcode of the last WebSocket data message read.
 func (c *Conn) LastOpCode() ws.OpCode { return c.ws.lastOp }
 
@@ -206,6 +217,7 @@ type wsStream struct {
 	remaining int64
 	closeCode uint16
 	lastOp    ws.OpCode
+	pongs     [][]byte
 }
 
 func (s *wsStream) Read(p []byte) (int, error) {
@@ -227,6 +239,9 @@ func (s *wsStream) Read(p []byte) (int, error) {
 					s.closeCode = binary.BigEndian.Uint16(payload)
 				}
 				return 0, io.EOF
+			}
+			if h.OpCode == ws.OpPong {
+				s.pongs = append(s.pongs, payload)
 			}
 			continue
 		}
