@@ -143,9 +143,18 @@ func (w *wsReader) Read(p []byte) (int, error) {
 	for w.remaining == 0 {
 		h, err := ws.ReadHeaderBuffer(w.r, w.hdr[:])
 		if err != nil {
+			if w.fragment {
+				err = unexpected(err)
+			}
 			return 0, err // io.EOF only at a message boundary
 		}
-		if err := ws.CheckHeader(h, ws.StateServerSide); err != nil {
+		// Inside a fragmented message only continuations and control
+		// frames may come; outside one, no continuation.
+		state := ws.StateServerSide
+		if w.fragment {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(h, state); err != nil {
 			return 0, &closeError{code: 1002, reason: err.Error()}
 		}
 		if h.OpCode.IsControl() {
@@ -153,12 +162,6 @@ func (w *wsReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 			continue
-		}
-		switch {
-		case h.OpCode == ws.OpContinuation && !w.fragment:
-			return 0, &closeError{code: 1002, reason: "continuation frame without a message"}
-		case h.OpCode != ws.OpContinuation && w.fragment:
-			return 0, &closeError{code: 1002, reason: "new message inside a fragmented one"}
 		}
 		w.fragment = !h.Fin
 		w.remaining, w.mask, w.off = h.Length, h.Mask, 0
