@@ -127,7 +127,8 @@ func (e *closeError) Error() string { return fmt.Sprintf("websocket close %d: %s
 // stream, unmasking in place: the STOMP reader above it sees frames that
 // span messages, or share one, as the same stream. Nothing is buffered per
 // message, so a message's size costs no memory here; the STOMP reader's
-// limits bound what is kept. Pings are answered through the session's queue.
+// limits bound what is kept. Text messages are checked to be UTF-8 as they
+// are unmasked, in place. Pings are answered through the session's queue.
 type wsReader struct {
 	s         *session
 	r         io.Reader
@@ -137,6 +138,8 @@ type wsReader struct {
 	mask      [4]byte
 	off       int
 	fragment  bool // a fragmented data message is in progress
+	text      bool // the message in progress is text
+	utf8      utf8Stream
 }
 
 func (w *wsReader) Read(p []byte) (int, error) {
@@ -163,8 +166,14 @@ func (w *wsReader) Read(p []byte) (int, error) {
 			}
 			continue
 		}
+		if h.OpCode != ws.OpContinuation {
+			w.text = h.OpCode == ws.OpText
+		}
 		w.fragment = !h.Fin
 		w.remaining, w.mask, w.off = h.Length, h.Mask, 0
+		if h.Length == 0 && h.Fin && w.text && !w.utf8.end() {
+			return 0, errInvalidUTF8
+		}
 	}
 	if int64(len(p)) > w.remaining {
 		p = p[:w.remaining]
@@ -173,11 +182,20 @@ func (w *wsReader) Read(p []byte) (int, error) {
 	ws.Cipher(p[:n], w.mask, w.off)
 	w.off += n
 	w.remaining -= int64(n)
-	if err != nil && w.remaining > 0 {
+	if w.text {
+		// A text message must be valid UTF-8 and end on a whole sequence
+		// (RFC 6455 8.1); fail before the STOMP reader sees a bad byte.
+		if !w.utf8.write(p[:n]) || w.remaining == 0 && !w.fragment && !w.utf8.end() {
+			return 0, errInvalidUTF8
+		}
+	}
+	if err != nil && (w.remaining > 0 || w.fragment) {
 		err = unexpected(err)
 	}
 	return n, err
 }
+
+var errInvalidUTF8 = &closeError{code: 1007, reason: "text message is not valid UTF-8"}
 
 func (w *wsReader) control(h ws.Header) error {
 	payload := w.ctl[:h.Length]

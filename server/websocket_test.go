@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 
@@ -154,6 +155,144 @@ func TestWebSocketFragmentProtocolErrors(t *testing.T) {
 				}
 			}
 			expectClose(t, conn, 1002)
+		})
+	}
+}
+
+// utf8Cases are valid and invalid UTF-8 texts with their sequences near
+// every boundary a piece could split.
+var utf8Cases = []string{
+	"", "ascii only", "é", "€", "𝄞", "héllo € 𝄞 ✓", "\u007f\u0080\u07ff\u0800\uffff\U00010000\U0010ffff",
+	"\xed\x9f\xbf", "\xee\x80\x80", // either side of the surrogates
+	"\xff", "a\xffb", "\x80", "ab\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xf0\x80\x80\xaf", // bad bytes, overlong
+	"\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", // surrogates, past U+10FFFF
+	"\xc3", "a\xe2\x82", "\xf0\x9d\x84", "\xe2\x82a", "\xf0\x9d\x84\x9e\x9e", "é\xe2", // truncated, too long
+	"\xc3\xa9\xc3", "abc\xf0\x9d\x84\x9e\xf0",
+}
+
+// TestUTF8Stream checks the validator against utf8.Valid for every way of
+// cutting each case into two pieces and three, and byte by byte.
+func TestUTF8Stream(t *testing.T) {
+	check := func(s string, parts ...string) {
+		t.Helper()
+		var v utf8Stream
+		ok := true
+		for _, p := range parts {
+			ok = v.write([]byte(p)) && ok
+		}
+		ok = v.end() && ok
+		if want := utf8.ValidString(s); ok != want {
+			t.Errorf("%q cut as %q: valid %v, want %v", s, parts, ok, want)
+		}
+	}
+	for _, s := range utf8Cases {
+		for _, pad := range []string{"", "0123456789abcdef"} { // past utf8.Valid's 8-byte ASCII steps
+			s := pad + s + pad[:len(pad)/3]
+			check(s, s)
+			for i := range len(s) + 1 {
+				check(s, s[:i], s[i:])
+				for j := i; j <= len(s); j++ {
+					check(s, s[:i], s[i:j], s[j:])
+				}
+			}
+			parts := make([]string, len(s))
+			for i := range parts {
+				parts[i] = s[i : i+1]
+			}
+			check(s, parts...)
+		}
+	}
+}
+
+// An invalid byte is found as soon as it is written, not at the end.
+func TestUTF8StreamFailsEarly(t *testing.T) {
+	for _, s := range []string{"\xed\xa0", "\xe0\x80", "\xf4\x90", "a\xff", "\xc3\xc3"} {
+		var v utf8Stream
+		ok := true
+		for i := range len(s) {
+			ok = ok && v.write([]byte{s[i]})
+		}
+		if ok {
+			t.Errorf("%q: accepted before the end", s)
+		}
+	}
+}
+
+// sendFrame is the start of a SEND frame to /topic/u, its body to follow.
+const sendFrame = "SEND\ndestination:/topic/u\n\n"
+
+func TestWebSocketInvalidUTF8(t *testing.T) {
+	_, url := startWS(t, Config{})
+	for _, c := range []struct {
+		name  string
+		parts []string
+	}{
+		{"in the middle", []string{sendFrame + "ab\xffcd\x00"}},
+		{"surrogate", []string{sendFrame + "\xed\xa0\x80\x00"}},
+		{"overlong", []string{sendFrame + "\xc0\xaf\x00"}},
+		{"split across two fragments", []string{sendFrame + "ab\xe2\x82", "Acd\x00"}},
+		{"bad continuation in the next fragment", []string{sendFrame + "ab", "\x80cd\x00"}},
+		{"byte by byte", []string{sendFrame, "\xf4", "\x90", "\x80", "\x80", "\x00"}},
+		{"truncated at the end", []string{sendFrame + "x\x00\n\xe2\x82"}},
+		{"truncated at the end of fragments", []string{sendFrame + "x\x00\n\xf0", "\x9d\x84"}},
+		{"truncated before an empty last fragment", []string{sendFrame + "x\x00\n\xe2\x82", ""}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := stomptest.DialWS(t, url, "", "v12.stomp")
+			conn.Connect()
+			parts := make([][]byte, len(c.parts))
+			for i, p := range c.parts {
+				parts[i] = []byte(p)
+			}
+			sendFragments(t, conn, ws.OpText, false, parts...)
+			expectClose(t, conn, 1007)
+		})
+	}
+}
+
+// Valid UTF-8 passes however it is cut, and binary messages are not
+// checked.
+func TestWebSocketValidUTF8Fragments(t *testing.T) {
+	_, url := startWS(t, Config{})
+	sub := stomptest.DialWS(t, url, "", "v12.stomp")
+	sub.Connect()
+	sub.Subscribe("1", "/topic/u")
+	pub := stomptest.DialWS(t, url, "", "v12.stomp")
+	pub.Connect()
+	const body = "é€𝄞 \u07ff\u0800\uffff\U0010ffff"
+	sendFragments(t, pub, ws.OpText, false, bytewise(sendFrame+body+"\x00")...)
+	if m := sub.Expect(frame.MESSAGE); string(m.Body) != body {
+		t.Fatalf("body %q, want %q", m.Body, body)
+	}
+	sendFragments(t, pub, ws.OpText, false, []byte(sendFrame+"\xf0\x9d"), []byte("\x84\x9e\x00"))
+	if m := sub.Expect(frame.MESSAGE); string(m.Body) != "𝄞" {
+		t.Fatalf("body %q, want 𝄞", m.Body)
+	}
+	const bin = "\xed\xa0\x80\xff"
+	sendFragments(t, pub, ws.OpBinary, false, []byte(sendFrame[:len(sendFrame)-1]+"content-length:4\n\n\xed"), []byte("\xa0\x80\xff\x00"))
+	if m := sub.Expect(frame.MESSAGE); string(m.Body) != bin {
+		t.Fatalf("body %q, want %q", m.Body, bin)
+	}
+}
+
+// BenchmarkUTF8Stream measures validating a 4 KiB text body read in 512-byte
+// pieces, as the STOMP reader would read it.
+func BenchmarkUTF8Stream(b *testing.B) {
+	for _, c := range []struct{ name, unit string }{{"ascii", "chat message "}, {"mixed", "héllo € 𝄞 "}} {
+		text := []byte(strings.Repeat(c.unit, 4096/len(c.unit)))
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				var v utf8Stream
+				for p := text; len(p) > 0; p = p[min(512, len(p)):] {
+					if !v.write(p[:min(512, len(p))]) {
+						b.Fatal("invalid")
+					}
+				}
+				if !v.end() {
+					b.Fatal("incomplete")
+				}
+			}
 		})
 	}
 }
