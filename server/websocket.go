@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 )
@@ -210,21 +211,42 @@ func (w *wsReader) control(h ws.Header) error {
 			w.s.enqueue(outFrame{head: append(pong, payload...), raw: true})
 		}
 	case ws.OpClose:
-		code := uint16(1000)
-		if len(payload) >= 2 {
-			code = binary.BigEndian.Uint16(payload)
-		}
-		return &closeError{code: echoCode(code), reason: "client closed"}
+		return closeReply(payload)
 	}
 	return nil
 }
 
-// echoCode is the code to answer a client's close with.
-func echoCode(c uint16) uint16 {
-	if c == 1005 || c == 1006 || c == 1015 || c < 1000 {
-		return 1000
+// closeReply is what ends the session when a client sends a close with
+// payload (RFC 6455 5.5.1, 7.4): no payload is answered with 1000; a code
+// a peer may send is echoed; a 1-byte payload or a code that must not be
+// sent (below 1000, 1004-1006, 1015, 1016-2999, 5000 and up) is 1002; a
+// reason that is not UTF-8 is 1007.
+func closeReply(payload []byte) *closeError {
+	switch {
+	case len(payload) == 0:
+		return &closeError{code: 1000, reason: "client closed"}
+	case len(payload) == 1:
+		return &closeError{code: 1002, reason: "close payload of 1 byte"}
 	}
-	return c
+	code := binary.BigEndian.Uint16(payload)
+	switch {
+	case !validCloseCode(code):
+		return &closeError{code: 1002, reason: fmt.Sprintf("invalid close code %d", code)}
+	case !utf8.Valid(payload[2:]):
+		return &closeError{code: 1007, reason: "close reason is not valid UTF-8"}
+	}
+	return &closeError{code: code, reason: "client closed"}
+}
+
+// validCloseCode reports whether a peer may send code in a close frame:
+// the defined codes (1004 is reserved; 1005, 1006 and 1015 are never sent),
+// and 3000-4999 for libraries and applications.
+func validCloseCode(code uint16) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	}
+	return code >= 3000 && code <= 4999
 }
 
 func unexpected(err error) error {

@@ -296,3 +296,42 @@ func BenchmarkUTF8Stream(b *testing.B) {
 		})
 	}
 }
+
+func TestWebSocketCloseCodes(t *testing.T) {
+	_, url := startWS(t, Config{})
+	code := func(c uint16, reason string) []byte { return append([]byte{byte(c >> 8), byte(c)}, reason...) }
+	type closeCase struct {
+		name    string
+		payload []byte
+		want    uint16
+	}
+	cases := []closeCase{
+		{"empty", nil, 1000},
+		{"1 byte", []byte{0x03}, 1002},
+		{"valid reason", code(1000, "bye ✓"), 1000},
+		{"reason not UTF-8", code(1000, "bye \xff"), 1007},
+		{"reason truncated UTF-8", code(3000, "\xe2\x82"), 1007},
+	}
+	for _, c := range []uint16{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999} {
+		cases = append(cases, closeCase{strconv.Itoa(int(c)), code(c, ""), c})
+	}
+	for _, c := range []uint16{0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535} {
+		cases = append(cases, closeCase{strconv.Itoa(int(c)), code(c, "r"), 1002})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conn := stomptest.DialWS(t, url, "", "v12.stomp")
+			if err := conn.WriteFrame(true, ws.OpClose, c.payload); err != nil {
+				t.Fatal(err)
+			}
+			expectClose(t, conn, c.want)
+		})
+	}
+	// A close that ends a session after CONNECT is answered the same way.
+	conn := stomptest.DialWS(t, url, "", "v12.stomp")
+	conn.Connect()
+	if err := conn.WriteFrame(true, ws.OpClose, code(1004, "")); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, conn, 1002)
+}
