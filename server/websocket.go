@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -31,26 +30,6 @@ func chooseSubprotocol(offers []string) string {
 	return ""
 }
 
-// originAllowed applies the origin policy: requests without an Origin (not
-// from a browser) pass; otherwise the origin must be the request's own host,
-// or be listed in Config.AllowedOrigins, or that list must hold "*".
-func (srv *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, a := range srv.cfg.AllowedOrigins {
-		if a == "*" || strings.EqualFold(a, origin) {
-			return true
-		}
-	}
-	if len(srv.cfg.AllowedOrigins) > 0 {
-		return false
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
-
 // ServeHTTP upgrades the request to a WebSocket and runs a STOMP session on
 // it until the connection ends. Mount it at the STOMP endpoint, /chat-app.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,9 +38,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this is a STOMP over WebSocket endpoint: connect with a WebSocket client", http.StatusUpgradeRequired)
 		return
 	}
-	if !srv.originAllowed(r) {
-		srv.log.Warn("websocket origin refused", "origin", r.Header.Get("Origin"), "host", r.Host)
-		http.Error(w, "origin not allowed", http.StatusForbidden)
+	if err := srv.checkOrigin(r); err != nil {
+		srv.log.Warn("websocket origin refused", "origin", r.Header.Get("Origin"), "host", r.Host, "err", err)
+		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
 	proto := chooseSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"))

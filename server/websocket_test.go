@@ -5,8 +5,12 @@ package server
 // over real sockets, through internal/stomptest.
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -334,4 +338,74 @@ func TestWebSocketCloseCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectClose(t, conn, 1002)
+}
+
+// handshake sends a WebSocket upgrade request to hs with the given Host
+// and Origin ("" for none) and returns the response status and body.
+func handshake(t *testing.T, hs *httptest.Server, host, origin string) (int, string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", hs.Listener.Addr().String(), stomptest.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(stomptest.Timeout))
+	req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v12.stomp\r\n"
+	if origin != "" {
+		req += "Origin: " + origin + "\r\n"
+	}
+	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return resp.StatusCode, ""
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestWebSocketOrigin(t *testing.T) {
+	open, _ := startWS(t, Config{})
+	listed, _ := startWS(t, Config{AllowedOrigins: []string{"http://chat.example:8080", "https://Other.Example"}})
+	port := open.Listener.Addr().(*net.TCPAddr).Port
+	p := ":" + strconv.Itoa(port)
+	for _, c := range []struct {
+		name         string
+		hs           *httptest.Server
+		host, origin string
+		want         int    // status
+		why          string // in the body when refused
+	}{
+		{"no origin", open, "chat.example:8080", "", 101, ""},
+		{"IPv4 same origin", open, "127.0.0.1" + p, "http://127.0.0.1" + p, 101, ""},
+		{"IPv4 same origin, https page", open, "127.0.0.1" + p, "https://127.0.0.1" + p, 101, ""},
+		{"IPv4 without port", open, "192.0.2.7", "http://192.0.2.7", 101, ""},
+		{"IPv6 same origin", open, "[::1]" + p, "http://[::1]" + p, 101, ""},
+		{"IPv6 without port", open, "[2001:db8::1]", "http://[2001:db8::1]", 101, ""},
+		{"localhost", open, "localhost" + p, "http://localhost" + p, 101, ""},
+		{"LOCALHOST", open, "LOCALHOST" + p, "http://localhost" + p, 101, ""},
+		{"DNS rebinding", open, "evil.example:8080", "http://evil.example:8080", 403, "-allowed-origins"},
+		{"named host same origin", open, "chat.example", "https://chat.example", 403, "IP address or localhost"},
+		{"localhost subdomain", open, "a.localhost" + p, "http://a.localhost" + p, 403, "IP address or localhost"},
+		{"cross origin", open, "127.0.0.1" + p, "http://evil.example", 403, "another site"},
+		{"other port", open, "127.0.0.1" + p, "http://127.0.0.1:1", 403, "another site"},
+		{"null origin", open, "127.0.0.1" + p, "null", 403, "another site"},
+		{"listed origin", listed, "chat.example:8080", "http://chat.example:8080", 101, ""},
+		{"listed, other case", listed, "other.example", "https://other.example", 101, ""},
+		{"listed, rebinding host", listed, "evil.example", "http://chat.example:8080", 101, ""},
+		{"not listed", listed, "evil.example:8080", "http://evil.example:8080", 403, "-allowed-origins"},
+		{"not listed, same IP origin", listed, "127.0.0.1" + p, "http://127.0.0.1" + p, 403, "not in -allowed-origins"},
+		{"listed, no origin", listed, "anything", "", 101, ""},
+	} {
+		status, body := handshake(t, c.hs, c.host, c.origin)
+		if status != c.want || !strings.Contains(body, c.why) {
+			t.Errorf("%s: Host %s, Origin %q: %d %q, want %d with %q", c.name, c.host, c.origin, status, body, c.want, c.why)
+		}
+	}
 }
