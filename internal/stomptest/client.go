@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 
@@ -86,10 +87,16 @@ func (c *Conn) Send(f *frame.Frame) {
 	c.SendRaw(frame.AppendFrame(nil, f, frame.V1_2))
 }
 
-// SendRaw sends b as it is: one TCP write, or one text WebSocket message.
+// SendRaw sends b as it is: one TCP write, or one WebSocket message, text
+// when b is valid UTF-8 and binary otherwise, as browser clients send
+// binary bodies (a text message must be UTF-8).
 func (c *Conn) SendRaw(b []byte) {
 	c.t.Helper()
-	if err := c.WriteMessage(ws.OpText, b); err != nil {
+	op := ws.OpText
+	if !utf8.Valid(b) {
+		op = ws.OpBinary
+	}
+	if err := c.WriteMessage(op, b); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}
 }
