@@ -195,8 +195,8 @@ func (w *wsReader) control(h ws.Header) error {
 	return nil
 }
 
-// closeReply is what ends the session when a client sends a close with
-// payload (RFC 6455 5.5.1, 7.4): no payload is answered with 1000; a code
+// closeReply is what ends the session when a client sends a close (RFC
+// 6455 5.5.1, 7.4), given its payload: no payload is answered with 1000; a code
 // a peer may send is echoed; a 1-byte payload or a code that must not be
 // sent (below 1000, 1004-1006, 1015, 1016-2999, 5000 and up) is 1002; a
 // reason that is not UTF-8 is 1007.
