@@ -6,8 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 )
@@ -30,26 +30,6 @@ func chooseSubprotocol(offers []string) string {
 	return ""
 }
 
-// originAllowed applies the origin policy: requests without an Origin (not
-// from a browser) pass; otherwise the origin must be the request's own host,
-// or be listed in Config.AllowedOrigins, or that list must hold "*".
-func (srv *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, a := range srv.cfg.AllowedOrigins {
-		if a == "*" || strings.EqualFold(a, origin) {
-			return true
-		}
-	}
-	if len(srv.cfg.AllowedOrigins) > 0 {
-		return false
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
-
 // ServeHTTP upgrades the request to a WebSocket and runs a STOMP session on
 // it until the connection ends. Mount it at the STOMP endpoint, /chat-app.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,9 +38,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this is a STOMP over WebSocket endpoint: connect with a WebSocket client", http.StatusUpgradeRequired)
 		return
 	}
-	if !srv.originAllowed(r) {
-		srv.log.Warn("websocket origin refused", "origin", r.Header.Get("Origin"), "host", r.Host)
-		http.Error(w, "origin not allowed", http.StatusForbidden)
+	if err := srv.checkOrigin(r); err != nil {
+		srv.log.Warn("websocket origin refused", "origin", r.Header.Get("Origin"), "host", r.Host, "err", err)
+		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
 	proto := chooseSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"))
@@ -127,7 +107,8 @@ func (e *closeError) Error() string { return fmt.Sprintf("websocket close %d: %s
 // stream, unmasking in place: the STOMP reader above it sees frames that
 // span messages, or share one, as the same stream. Nothing is buffered per
 // message, so a message's size costs no memory here; the STOMP reader's
-// limits bound what is kept. Pings are answered through the session's queue.
+// limits bound what is kept. Text messages are checked to be UTF-8 as they
+// are unmasked, in place. Pings are answered through the session's queue.
 type wsReader struct {
 	s         *session
 	r         io.Reader
@@ -137,15 +118,26 @@ type wsReader struct {
 	mask      [4]byte
 	off       int
 	fragment  bool // a fragmented data message is in progress
+	text      bool // the message in progress is text
+	utf8      utf8Stream
 }
 
 func (w *wsReader) Read(p []byte) (int, error) {
 	for w.remaining == 0 {
 		h, err := ws.ReadHeaderBuffer(w.r, w.hdr[:])
 		if err != nil {
+			if w.fragment {
+				err = unexpected(err)
+			}
 			return 0, err // io.EOF only at a message boundary
 		}
-		if err := ws.CheckHeader(h, ws.StateServerSide); err != nil {
+		// Inside a fragmented message only continuations and control
+		// frames may come; outside one, no continuation.
+		state := ws.StateServerSide
+		if w.fragment {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(h, state); err != nil {
 			return 0, &closeError{code: 1002, reason: err.Error()}
 		}
 		if h.OpCode.IsControl() {
@@ -154,14 +146,14 @@ func (w *wsReader) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		switch {
-		case h.OpCode == ws.OpContinuation && !w.fragment:
-			return 0, &closeError{code: 1002, reason: "continuation frame without a message"}
-		case h.OpCode != ws.OpContinuation && w.fragment:
-			return 0, &closeError{code: 1002, reason: "new message inside a fragmented one"}
+		if h.OpCode != ws.OpContinuation {
+			w.text = h.OpCode == ws.OpText
 		}
 		w.fragment = !h.Fin
 		w.remaining, w.mask, w.off = h.Length, h.Mask, 0
+		if h.Length == 0 && h.Fin && w.text && !w.utf8.end() {
+			return 0, errInvalidUTF8
+		}
 	}
 	if int64(len(p)) > w.remaining {
 		p = p[:w.remaining]
@@ -170,11 +162,20 @@ func (w *wsReader) Read(p []byte) (int, error) {
 	ws.Cipher(p[:n], w.mask, w.off)
 	w.off += n
 	w.remaining -= int64(n)
-	if err != nil && w.remaining > 0 {
+	if w.text {
+		// A text message must be valid UTF-8 and end on a whole sequence
+		// (RFC 6455 8.1); fail before the STOMP reader sees a bad byte.
+		if !w.utf8.write(p[:n]) || w.remaining == 0 && !w.fragment && !w.utf8.end() {
+			return 0, errInvalidUTF8
+		}
+	}
+	if err != nil && (w.remaining > 0 || w.fragment) {
 		err = unexpected(err)
 	}
 	return n, err
 }
+
+var errInvalidUTF8 = &closeError{code: 1007, reason: "text message is not valid UTF-8"}
 
 func (w *wsReader) control(h ws.Header) error {
 	payload := w.ctl[:h.Length]
@@ -189,21 +190,42 @@ func (w *wsReader) control(h ws.Header) error {
 			w.s.enqueue(outFrame{head: append(pong, payload...), raw: true})
 		}
 	case ws.OpClose:
-		code := uint16(1000)
-		if len(payload) >= 2 {
-			code = binary.BigEndian.Uint16(payload)
-		}
-		return &closeError{code: echoCode(code), reason: "client closed"}
+		return closeReply(payload)
 	}
 	return nil
 }
 
-// echoCode is the code to answer a client's close with.
-func echoCode(c uint16) uint16 {
-	if c == 1005 || c == 1006 || c == 1015 || c < 1000 {
-		return 1000
+// closeReply is what ends the session when a client sends a close (RFC
+// 6455 5.5.1, 7.4), given its payload: no payload is answered with 1000; a code
+// a peer may send is echoed; a 1-byte payload or a code that must not be
+// sent (below 1000, 1004-1006, 1015, 1016-2999, 5000 and up) is 1002; a
+// reason that is not UTF-8 is 1007.
+func closeReply(payload []byte) *closeError {
+	switch {
+	case len(payload) == 0:
+		return &closeError{code: 1000, reason: "client closed"}
+	case len(payload) == 1:
+		return &closeError{code: 1002, reason: "close payload of 1 byte"}
 	}
-	return c
+	code := binary.BigEndian.Uint16(payload)
+	switch {
+	case !validCloseCode(code):
+		return &closeError{code: 1002, reason: fmt.Sprintf("invalid close code %d", code)}
+	case !utf8.Valid(payload[2:]):
+		return &closeError{code: 1007, reason: "close reason is not valid UTF-8"}
+	}
+	return &closeError{code: code, reason: "client closed"}
+}
+
+// validCloseCode reports whether a peer may send code in a close frame:
+// the defined codes (1004 is reserved; 1005, 1006 and 1015 are never sent),
+// and 3000-4999 for libraries and applications.
+func validCloseCode(code uint16) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	}
+	return code >= 3000 && code <= 4999
 }
 
 func unexpected(err error) error {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 
@@ -86,10 +87,16 @@ func (c *Conn) Send(f *frame.Frame) {
 	c.SendRaw(frame.AppendFrame(nil, f, frame.V1_2))
 }
 
-// SendRaw sends b as it is: one TCP write, or one text WebSocket message.
+// SendRaw sends b as it is: one TCP write, or one WebSocket message, text
+// when b is valid UTF-8 and binary otherwise, as browser clients send
+// binary bodies (a text message must be UTF-8).
 func (c *Conn) SendRaw(b []byte) {
 	c.t.Helper()
-	if err := c.WriteMessage(ws.OpText, b); err != nil {
+	op := ws.OpText
+	if !utf8.Valid(b) {
+		op = ws.OpBinary
+	}
+	if err := c.WriteMessage(op, b); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}
 }
@@ -103,6 +110,14 @@ func (c *Conn) WriteMessage(op ws.OpCode, b []byte) error {
 		return err
 	}
 	return ws.WriteFrame(c.c, ws.MaskFrame(ws.NewFrame(op, true, b)))
+}
+
+// WriteFrame sends one masked WebSocket frame as it is: fin false and
+// OpContinuation build fragmented messages, and nothing is checked, so a
+// test can send what a broken client would. Not for TCP connections.
+func (c *Conn) WriteFrame(fin bool, op ws.OpCode, b []byte) error {
+	c.c.SetWriteDeadline(time.Now().Add(Timeout))
+	return ws.WriteFrame(c.c, ws.MaskFrame(ws.NewFrame(op, fin, b)))
 }
 
 // Read returns the next frame (heart-beats skipped), a copy safe to keep.
@@ -179,6 +194,9 @@ func (c *Conn) CloseCode() uint16 {
 	return c.ws.closeCode
 }
 
+// Pongs returns the payloads of the pongs read so far, oldest first.
+func (c *Conn) Pongs() [][]byte { return c.ws.pongs }
+
 // LastOpCode is the opcode of the last WebSocket data message read.
 func (c *Conn) LastOpCode() ws.OpCode { return c.ws.lastOp }
 
@@ -206,6 +224,7 @@ type wsStream struct {
 	remaining int64
 	closeCode uint16
 	lastOp    ws.OpCode
+	pongs     [][]byte
 }
 
 func (s *wsStream) Read(p []byte) (int, error) {
@@ -227,6 +246,9 @@ func (s *wsStream) Read(p []byte) (int, error) {
 					s.closeCode = binary.BigEndian.Uint16(payload)
 				}
 				return 0, io.EOF
+			}
+			if h.OpCode == ws.OpPong {
+				s.pongs = append(s.pongs, payload)
 			}
 			continue
 		}
