@@ -83,8 +83,11 @@ type Config struct {
 	WriteTimeout time.Duration
 
 	// AllowedOrigins lists the Origin values a browser may open the
-	// WebSocket from, e.g. "https://chat.example.com". Empty means
-	// same-origin only; "*" allows any (and is logged as a warning).
+	// WebSocket from, e.g. "https://chat.example.com"; "*" allows any (and
+	// is logged as a warning). Empty means same-origin only, and only when
+	// the server is reached by an IP address or localhost: a page served
+	// under a host name could have that name rebound to this server (DNS
+	// rebinding), so a server reached by name must list its origins.
 	// Requests without an Origin header (non-browser clients) are allowed.
 	AllowedOrigins []string
 	// ServerName is sent in CONNECTED's server header. Default:

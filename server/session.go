@@ -118,6 +118,9 @@ func (s *session) closeCodeFor(err error) uint16 {
 // linger reads and discards what the peer still sends, for a bounded time,
 // so that closing does not turn into a reset that loses our last frames.
 func (s *session) linger(src io.Reader) {
+	if w, ok := src.(*wsReader); ok {
+		src = w.r // raw bytes: the WebSocket stream may be broken
+	}
 	s.conn.SetReadDeadline(time.Now().Add(lingerTime))
 	var buf [512]byte
 	for {
@@ -172,7 +175,12 @@ func (s *session) readLoop() error {
 			var ce *closeError
 			var ne net.Error
 			switch {
-			case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+			case errors.As(err, &ce):
+				// A WebSocket close, ours (1002, 1007) or the client's:
+				// linger so that our close frame is read, not reset away.
+				s.endedByUs = true
+				return err
+			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 				return err
 			case errors.As(err, &ne) && ne.Timeout():
 				if !s.connected {

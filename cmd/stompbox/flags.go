@@ -41,7 +41,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", ":8080", "HTTP address: the web app at /, STOMP over WebSocket at /chat-app, /healthz")
 	fs.StringVar(&o.stompAddr, "stomp-addr", "", "plain TCP STOMP address, e.g. 127.0.0.1:61613; off when empty")
-	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; empty means same-origin only, * means any")
+	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins allowed to open the WebSocket, e.g. https://chat.example.com; * means any; empty means same-origin, trusted only when the server is reached by IP address or localhost (a host name must be listed, against DNS rebinding)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
