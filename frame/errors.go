@@ -14,6 +14,10 @@ var (
 	ErrMissingNUL       = errors.New("frame: body not followed by NUL")
 	ErrMalformedHeader  = errors.New("frame: header line without ':'")
 	ErrBadEscape        = errors.New("frame: undefined escape sequence in header")
+	// ErrNULInHeader is a NUL byte in a header line: STOMP cannot escape
+	// it, and clients that split frames on NUL would cut a frame that
+	// carried it short.
+	ErrNULInHeader = errors.New("frame: NUL in header")
 )
 
 // IsLimit reports whether err is a decoding error caused by a size limit.

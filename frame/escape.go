@@ -52,7 +52,7 @@ func unescape(b []byte, v Version) ([]byte, error) {
 func needsEscape[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
-		case '\\', '\n', '\r', ':':
+		case '\\', '\n', '\r', ':', 0:
 			return true
 		}
 	}
@@ -60,10 +60,11 @@ func needsEscape[T string | []byte](s T) bool {
 }
 
 // appendEscaped appends s to dst in the header form of version v. Where v has
-// no escape for a byte that would break the line (1.0: CR, LF; 1.1: CR), the
-// byte is replaced by a space, so no value can ever inject a header line.
-// raw turns escaping off (CONNECT and CONNECTED frames), with the same
-// replacement of line breaks.
+// no escape for a byte that would break the frame (NUL in every version;
+// CR and LF in 1.0; CR in 1.1), the byte is replaced by a space, and a colon
+// in an unescaped key by '_', so no value can ever inject a header line or
+// end a frame early for any client. raw turns escaping off (CONNECT and
+// CONNECTED frames), with the same replacements.
 func appendEscaped[T string | []byte](dst []byte, s T, v Version, raw bool, key bool) []byte {
 	if !needsEscape(s) {
 		return append(dst, s...)
@@ -71,6 +72,8 @@ func appendEscaped[T string | []byte](dst []byte, s T, v Version, raw bool, key 
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case c == 0:
+			dst = append(dst, ' ')
 		case c == '\n' || c == '\r':
 			switch {
 			case raw || v == V1_0 || (c == '\r' && v == V1_1):

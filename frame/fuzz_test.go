@@ -17,6 +17,7 @@ func FuzzReader(f *testing.F) {
 		f.Add([]byte(fx.wire), uint8(fx.ver))
 	}
 	f.Add([]byte("CONNECT\naccept-version:1.2\nhost:/\n\n\x00SEND\ndestination:/app/chat\n\n{}\x00\n"), uint8(V1_2))
+	f.Add([]byte("SEND\ndestination:/topic/a\nx:be\x00fore\n\nbody\x00"), uint8(V1_2))
 	f.Fuzz(func(t *testing.T, wire []byte, ver uint8) {
 		v := Version(ver%3 + 1)
 		lim := Limits{MaxLineLen: 256, MaxHeaders: 8, MaxBody: 1024}

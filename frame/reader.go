@@ -199,6 +199,9 @@ func (r *Reader) header(from, to int) error {
 		return fmt.Errorf("%w: limit is %d", ErrTooManyHeaders, r.lim.MaxHeaders)
 	}
 	b := r.buf[r.start+from : r.start+to]
+	if bytes.IndexByte(b, 0) >= 0 {
+		return fmt.Errorf("%w: %q", ErrNULInHeader, truncate(b))
+	}
 	c := bytes.IndexByte(b, ':')
 	if c < 0 {
 		return fmt.Errorf("%w: %q", ErrMalformedHeader, truncate(b))

@@ -221,3 +221,25 @@ func TestSetLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A NUL in a header line, raw or in any position, is refused in every
+// version: STOMP cannot escape it, and a client that splits frames on NUL
+// would receive it forwarded as a truncated frame.
+func TestNULInHeaderRefused(t *testing.T) {
+	for _, wire := range []string{
+		"SEND\ndestination:/topic/a\nx:be\x00fore\n\nbody\x00",
+		"SEND\nx\x00:v\ndestination:/topic/a\n\n\x00",
+		"CONNECT\naccept-version:1.2\nlogin:\x00\n\n\x00",
+	} {
+		for name, mk := range readers {
+			for _, v := range []Version{V1_0, V1_1, V1_2} {
+				r := NewReader(mk(wire), Limits{})
+				r.SetVersion(v)
+				var f Frame
+				if err := r.ReadFrame(&f); !errors.Is(err, ErrNULInHeader) {
+					t.Errorf("%s %s %q: %v", name, v, wire, err)
+				}
+			}
+		}
+	}
+}

@@ -51,6 +51,9 @@ func TestNoHeaderInjection(t *testing.T) {
 		for _, cmd := range []string{MESSAGE, CONNECTED, ERROR} {
 			f := New(cmd, "k", evil, "evil\nkey:", "v")
 			wire := AppendFrame(nil, f, v)
+			if i := bytes.IndexByte(wire, 0); i != len(wire)-1 {
+				t.Fatalf("%s %s: a NUL at %d of %q: clients would end the frame there", v, cmd, i, wire)
+			}
 			r := NewReader(bytes.NewReader(wire), Limits{})
 			r.SetVersion(v)
 			var g Frame

@@ -36,6 +36,7 @@ func TestHostileInput(t *testing.T) {
 		{"endless header line", true, "SEND\ndestination:/topic/a\nx:" + strings.Repeat("a", 64<<10), "header line too long"},
 		{"endless headers", true, "SEND\ndestination:/topic/a\n" + strings.Repeat("k:v\n", 1000), "too many headers"},
 		{"header without colon", true, "SEND\ndestination:/topic/a\nnocolon\n\n\x00", "malformed frame"},
+		{"NUL in a header value", true, "SEND\ndestination:/topic/chat\nx:a\x00b\n\nbody\x00", "NUL in header"},
 		{"undefined escape", true, "SEND\ndestination:/topic/a\nk:\\t\n\n\x00", "malformed frame"},
 		{"negative content-length", true, "SEND\ndestination:/topic/a\ncontent-length:-5\n\n\x00", "malformed frame"},
 		{"content-length with a sign", true, "SEND\ndestination:/topic/a\ncontent-length:+5\n\nhello\x00", "malformed frame"},

@@ -227,6 +227,8 @@ func frameErrorMessage(err error) string {
 		return "header line too long"
 	case errors.Is(err, frame.ErrTooManyHeaders):
 		return "too many headers"
+	case errors.Is(err, frame.ErrNULInHeader):
+		return "NUL in header"
 	}
 	return "malformed frame"
 }
@@ -235,7 +237,8 @@ func isFrameError(err error) bool {
 	return errors.Is(err, frame.ErrUnknownCommand) || errors.Is(err, frame.ErrLineTooLong) ||
 		errors.Is(err, frame.ErrTooManyHeaders) || errors.Is(err, frame.ErrBodyTooLarge) ||
 		errors.Is(err, frame.ErrBadContentLength) || errors.Is(err, frame.ErrMissingNUL) ||
-		errors.Is(err, frame.ErrMalformedHeader) || errors.Is(err, frame.ErrBadEscape)
+		errors.Is(err, frame.ErrMalformedHeader) || errors.Is(err, frame.ErrBadEscape) ||
+		errors.Is(err, frame.ErrNULInHeader)
 }
 
 // closeReason says in a word or two why a session ended, for the log.
