@@ -70,7 +70,7 @@ func decodeAll(t *testing.T, rd io.Reader, v Version, lim Limits) [][]byte {
 
 func isFrameErr(err error) bool {
 	for _, e := range []error{ErrUnknownCommand, ErrLineTooLong, ErrTooManyHeaders, ErrBodyTooLarge,
-		ErrBadContentLength, ErrMissingNUL, ErrMalformedHeader, ErrBadEscape} {
+		ErrBadContentLength, ErrMissingNUL, ErrMalformedHeader, ErrBadEscape, ErrNULInHeader} {
 		if errors.Is(err, e) {
 			return true
 		}
