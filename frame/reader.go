@@ -68,6 +68,7 @@ func (r *Reader) Buffered() int { return r.end - r.start }
 // or come from the underlying reader. f's fields are valid until the next
 // call.
 func (r *Reader) ReadFrame(f *Frame) error {
+	r.shrink()
 	r.st, r.pos, r.cmd, r.spans, r.clen, r.bodyStart = stStart, 0, "", r.spans[:0], -1, 0
 	for {
 		done, err := r.parse()
@@ -311,9 +312,46 @@ func (r *Reader) reserve(n int) {
 		r.compact()
 		return
 	}
-	nb := make([]byte, n)
+	r.grow(n)
+}
+
+// grow moves what is buffered to a buffer of n bytes taken from the pool,
+// giving the old one back.
+func (r *Reader) grow(n int) {
+	nb := getBuf(n)
 	r.end = copy(nb, r.buf[r.start:r.end])
+	r.release(r.buf)
 	r.buf, r.start = nb, 0
+}
+
+// shrink gives a large buffer back once the frame that needed it has been
+// consumed (the caller's previous Frame is no longer valid), keeping what
+// is buffered of the next frame in a small one. So an idle session holds
+// initialBufSize at most, whatever it once received.
+func (r *Reader) shrink() {
+	if len(r.buf) <= initialBufSize || r.end-r.start > initialBufSize {
+		return
+	}
+	small := make([]byte, initialBufSize)
+	r.end = copy(small, r.buf[r.start:r.end])
+	r.release(r.buf)
+	r.buf, r.start = small, 0
+}
+
+// release gives b to the pool if it came from there.
+func (r *Reader) release(b []byte) {
+	if len(b) > initialBufSize {
+		putBuf(b)
+	}
+}
+
+// Release gives the Reader's buffer back when its owner is done with it
+// (a session that ended). The last Frame read is invalid afterwards, and
+// bytes buffered but not yet decoded are dropped; a later ReadFrame starts
+// with a new buffer.
+func (r *Reader) Release() {
+	r.release(r.buf)
+	r.buf, r.start, r.end = nil, 0, 0
 }
 
 func (r *Reader) compact() {
@@ -348,9 +386,7 @@ func (r *Reader) fill() error {
 			// Unreachable while the parse checks hold; refuse rather than grow.
 			return fmt.Errorf("%w: frame larger than %d bytes", ErrBodyTooLarge, len(r.buf))
 		}
-		nb := make([]byte, n)
-		copy(nb, r.buf[:r.end])
-		r.buf = nb
+		r.grow(n) // start is 0 after compact
 	}
 	for tries := 0; tries < 100; tries++ {
 		n, err := r.rd.Read(r.buf[r.end:])

@@ -103,6 +103,7 @@ func (s *session) serve(src io.Reader) {
 		s.linger(src)
 	}
 	s.conn.Close()
+	s.rd.Release() // the reader is done: its buffer goes back to the pool
 	s.stop()
 	s.logger().Info("session closed", "reason", closeReason(err))
 }
