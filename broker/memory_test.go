@@ -338,3 +338,23 @@ func TestPrivateQueueDoesNotHold(t *testing.T) {
 		t.Fatalf("%d destinations left", n)
 	}
 }
+
+// Publishing costs what matches, not how many pattern subscriptions exist:
+// compare patterns=0 with patterns=50000.
+func BenchmarkPublishWithPatterns(b *testing.B) {
+	for _, n := range []int{0, 1000, 50000} {
+		b.Run(fmt.Sprint("patterns=", n), func(b *testing.B) {
+			ctx := context.Background()
+			br := NewMemory()
+			for i := range n {
+				br.Subscribe(ctx, &Subscription{ID: fmt.Sprint(i), Destination: fmt.Sprintf("/topic/p.%d.*", i), Subscriber: discard{}})
+			}
+			br.Subscribe(ctx, &Subscription{ID: "x", Destination: "/topic/chat", Subscriber: discard{}})
+			m := NewMessage("/topic/chat", nil, []byte("hi"))
+			b.ReportAllocs()
+			for b.Loop() {
+				br.Publish(ctx, m)
+			}
+		})
+	}
+}

@@ -2,21 +2,17 @@ package broker
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/stompbox/stompbox/pattern"
 )
 
-// patternIndex holds the topic pattern subscriptions. Guarded by
+// patternIndex holds the topic pattern subscriptions, indexed by segment so
+// that a publish costs what matches it, not what is subscribed. Guarded by
 // Memory.pmu.
 type patternIndex struct {
-	list []patternSub
-}
-
-type patternSub struct {
-	p *pattern.Pattern
-	s *Subscription
+	idx    pattern.Index[*Subscription]
+	parsed map[*Subscription]*pattern.Pattern
 }
 
 func (b *Memory) subscribePattern(s *Subscription) error {
@@ -29,18 +25,30 @@ func (b *Memory) subscribePattern(s *Subscription) error {
 	}
 	b.pmu.Lock()
 	defer b.pmu.Unlock()
-	if len(b.patterns.list) >= b.cfg.MaxPatterns {
+	x := &b.patterns
+	if x.idx.Len() >= b.cfg.MaxPatterns {
 		b.counters.refusedPatterns.Add(1)
 		return fmt.Errorf("%w: the broker holds %d (MaxPatterns)", ErrTooManyPatterns, b.cfg.MaxPatterns)
 	}
-	b.patterns.list = append(b.patterns.list, patternSub{p: p, s: s})
+	if _, dup := x.parsed[s]; dup {
+		return nil
+	}
+	if x.parsed == nil {
+		x.parsed = make(map[*Subscription]*pattern.Pattern)
+	}
+	x.parsed[s] = p
+	x.idx.Add(p, s)
 	return nil
 }
 
 func (b *Memory) unsubscribePattern(s *Subscription) {
 	b.pmu.Lock()
 	defer b.pmu.Unlock()
-	b.patterns.list = slices.DeleteFunc(b.patterns.list, func(ps patternSub) bool { return ps.s == s })
+	x := &b.patterns
+	if p, ok := x.parsed[s]; ok {
+		x.idx.Remove(p, s)
+		delete(x.parsed, s)
+	}
 }
 
 // matchPatterns hands m to every pattern subscription matching its
@@ -48,20 +56,19 @@ func (b *Memory) unsubscribePattern(s *Subscription) {
 func (b *Memory) matchPatterns(m *Message) {
 	b.pmu.RLock()
 	defer b.pmu.RUnlock()
-	if len(b.patterns.list) == 0 {
+	if b.patterns.idx.Len() == 0 {
 		return
 	}
-	segs, _ := pattern.Split(m.Destination) // once, for every pattern
-	for _, p := range b.patterns.list {
-		if p.p.MatchSplit(segs) {
-			p.s.Subscriber.Deliver(p.s, m)
-		}
-	}
+	segs, _ := pattern.Split(m.Destination)
+	b.patterns.idx.Match(segs, func(s *Subscription) bool {
+		s.Subscriber.Deliver(s, m)
+		return true
+	})
 }
 
 // patternCount returns how many pattern subscriptions there are.
 func (b *Memory) patternCount() int {
 	b.pmu.RLock()
 	defer b.pmu.RUnlock()
-	return len(b.patterns.list)
+	return b.patterns.idx.Len()
 }

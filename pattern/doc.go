@@ -15,4 +15,8 @@
 //
 // A matched variable never contains "/". Patterns are immutable and safe
 // for concurrent use.
+//
+// An [Index] holds many patterns (a broker's pattern subscriptions) and
+// finds those matching a destination at a cost that depends on what
+// matches, not on how many it holds.
 package pattern
