@@ -8,7 +8,8 @@ import (
 )
 
 // debugHandler serves the profiler at /debug/pprof/ and, at /debug/vars, a
-// JSON snapshot: goroutines, heap figures and the counters stats returns.
+// JSON snapshot: goroutines, heap figures and the counters stats returns
+// (after a garbage collection with ?gc).
 // It is for an operator on a private address (-debug-addr), never the
 // public one.
 func debugHandler(stats func() map[string]any) http.Handler {
@@ -19,6 +20,9 @@ func debugHandler(stats func() map[string]any) http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /debug/vars", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("gc") {
+			runtime.GC() // so heap figures count live memory, not garbage
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		v := stats()

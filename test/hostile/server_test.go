@@ -1,0 +1,239 @@
+package hostile
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A server is a running bin/stompbox.
+type server struct {
+	cmd                *exec.Cmd
+	addr, stomp, debug string
+
+	mu   sync.Mutex
+	tail []string // its last log lines, for failures
+}
+
+var listenRe = regexp.MustCompile(`msg="?(listening|listening for STOMP over TCP|listening for debug)"? addr=(\S+)`)
+
+// start runs the binary on loopback ports with args added, and stops it
+// when the test ends.
+func start(t *testing.T, args ...string) *server {
+	t.Helper()
+	bin := os.Getenv("STOMPBOX_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "bin", "stompbox")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s: %v (run make build first)", bin, err)
+	}
+	all := append([]string{"-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0"}, args...)
+	cmd := exec.Command(bin, all...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			if m := listenRe.FindStringSubmatch(line); m != nil {
+				switch m[1] {
+				case "listening":
+					s.addr = m[2]
+				case "listening for STOMP over TCP":
+					s.stomp = m[2]
+				default:
+					s.debug = m[2]
+				}
+				if s.addr != "" && s.stomp != "" && s.debug != "" && ready != nil {
+					close(ready)
+					ready = nil
+				}
+			}
+			if s.tail = append(s.tail, line); len(s.tail) > 40 {
+				s.tail = s.tail[1:]
+			}
+			s.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("server log tail:\n%s", strings.Join(s.logTail(), "\n"))
+		}
+	})
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the server did not start: %s", strings.Join(s.logTail(), "\n"))
+	}
+	return s
+}
+
+func (s *server) logTail() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.tail...)
+}
+
+func (s *server) wsURL() string { return "ws://" + s.addr + "/chat-app" }
+
+// debugClient never keeps connections, so polling costs the server no fd.
+var debugClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+// vars returns the server's /debug/vars, after a garbage collection.
+func (s *server) vars(t *testing.T) map[string]any {
+	t.Helper()
+	resp, err := debugClient.Get("http://" + s.debug + "/debug/vars?gc")
+	if err != nil {
+		t.Fatalf("debug vars: %v", err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatalf("debug vars: %v", err)
+	}
+	return v
+}
+
+// counter reads a number from vars by path, e.g. "stomp", "SlowConsumers".
+func counter(v map[string]any, path ...string) float64 {
+	var cur any = v
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return 0
+		}
+		cur = m[p]
+	}
+	f, _ := cur.(float64)
+	return f
+}
+
+// A sample is the server's resources at one moment.
+type sample struct {
+	RSS        int64 // bytes
+	Fds        int
+	Goroutines int
+	Heap       int64 // heap in use
+}
+
+func (s *server) sample(t *testing.T) sample {
+	t.Helper()
+	pid := s.cmd.Process.Pid
+	var sm sample
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				sm.RSS = kb << 10
+			}
+		}
+	}
+	if fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); err == nil {
+		sm.Fds = len(fds)
+	}
+	v := s.vars(t)
+	sm.Goroutines = int(counter(v, "goroutines"))
+	sm.Heap = int64(counter(v, "memory", "heap_inuse"))
+	return sm
+}
+
+// watch samples the server every 100 ms until the returned stop, which
+// gives the peaks seen.
+func (s *server) watch(t *testing.T) (stop func() sample) {
+	var mu sync.Mutex
+	var peak sample
+	quit, done := make(chan struct{}), make(chan struct{})
+	pid := s.cmd.Process.Pid
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+			}
+			var sm sample
+			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+						kb, _ := strconv.ParseInt(f[1], 10, 64)
+						sm.RSS = kb << 10
+					}
+				}
+			}
+			if fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); err == nil {
+				sm.Fds = len(fds)
+			}
+			if resp, err := debugClient.Get("http://" + s.debug + "/debug/vars"); err == nil {
+				var v map[string]any
+				json.NewDecoder(resp.Body).Decode(&v)
+				resp.Body.Close()
+				sm.Goroutines = int(counter(v, "goroutines"))
+			}
+			mu.Lock()
+			peak.RSS = max(peak.RSS, sm.RSS)
+			peak.Fds = max(peak.Fds, sm.Fds)
+			peak.Goroutines = max(peak.Goroutines, sm.Goroutines)
+			mu.Unlock()
+		}
+	}()
+	return func() sample {
+		close(quit)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// settle waits up to 15 s for goroutines and fds to come back within 10 of
+// base and the heap within heapSlack bytes of it, and returns the last
+// sample; it fails the test if they do not.
+func (s *server) settle(t *testing.T, base sample, heapSlack int64) sample {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		now := s.sample(t)
+		ok := now.Goroutines <= base.Goroutines+10 && now.Fds <= base.Fds+10 && now.Heap <= base.Heap+heapSlack
+		if ok {
+			return now
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("resources did not come back: goroutines %d (baseline %d), fds %d (%d), heap %d MB (%d MB + %d MB slack)",
+				now.Goroutines, base.Goroutines, now.Fds, base.Fds, now.Heap>>20, base.Heap>>20, heapSlack>>20)
+			return now
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
