@@ -45,6 +45,11 @@ type Config struct {
 	// MaxDestinations is how many distinct destinations one request may
 	// listen to. Default 16.
 	MaxDestinations int
+	// MaxLastEventID is the longest Last-Event-ID a request may send (a
+	// real one, "<epoch>-<number>", has at most 29 bytes). A longer one is
+	// malformed: the stream resumes as from an unusable id, and its gap
+	// events quote the id as "". Default 64.
+	MaxLastEventID int
 	// MaxQueuedBytes is how many bytes may wait to be written to one
 	// stream, beyond the batch being written, before the stream is ended
 	// as a slow consumer. A single message larger than that is still
@@ -63,6 +68,7 @@ const (
 	DefaultBufferAge       = 2 * time.Minute
 	DefaultMaxDestinations = 16
 	DefaultMaxQueuedBytes  = 1 << 20
+	DefaultMaxLastEventID  = 64
 	DefaultWriteTimeout    = 10 * time.Second
 )
 
@@ -87,6 +93,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxDestinations <= 0 {
 		c.MaxDestinations = DefaultMaxDestinations
+	}
+	if c.MaxLastEventID <= 0 {
+		c.MaxLastEventID = DefaultMaxLastEventID
 	}
 	if c.MaxQueuedBytes <= 0 {
 		c.MaxQueuedBytes = DefaultMaxQueuedBytes

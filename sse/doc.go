@@ -80,7 +80,10 @@
 //
 //	es.addEventListener('gap', (e) => reload(JSON.parse(e.data).destination));
 //
-// A malformed Last-Event-ID is never an error, only a gap.
+// A malformed Last-Event-ID is never an error, only a gap. One longer than
+// Config.MaxLastEventID (64 bytes; a real id has at most 29) is malformed
+// and is not quoted back: its gap events carry "lastEventId":"", so the
+// opening of a stream stays small whatever the request sent.
 //
 // # Resources
 //

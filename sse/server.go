@@ -87,7 +87,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := newStream(s.cfg.MaxQueuedBytes)
-	lastID, resume := lastEventID(r)
+	lastID, resume := lastEventID(r, s.cfg.MaxLastEventID)
 	if !h.attach(st, topics, lastID, resume) {
 		h.release(topics)
 		refuse(w, http.StatusServiceUnavailable, "sse: server is shutting down")
@@ -153,8 +153,13 @@ func (s *Server) destinations(r *http.Request) ([]string, string) {
 
 // lastEventID returns the request's Last-Event-ID header and whether it
 // has one that is not empty (EventSource sends none before its first id).
-func lastEventID(r *http.Request) (string, bool) {
+// An id longer than max is returned as "": it is malformed, and not worth
+// quoting back once per destination.
+func lastEventID(r *http.Request, max int) (string, bool) {
 	id := r.Header.Get("Last-Event-ID")
+	if len(id) > max {
+		return "", true
+	}
 	return id, id != ""
 }
 
