@@ -15,7 +15,7 @@ import (
 func BenchmarkPublish1000Listeners(b *testing.B) {
 	const listeners = 1000
 	// Room for every stream to fall behind while the publisher runs.
-	e := newEnv(b, Config{MaxQueuedBytes: 1 << 30})
+	e := newEnv(b, Config{BufferSize: 1 << 20, BufferBytes: 1 << 30})
 	e.tr.MaxIdleConnsPerHost = listeners
 	for range listeners {
 		req, _ := http.NewRequest(http.MethodGet, e.url("/topic/a"), nil)

@@ -50,13 +50,9 @@ type Config struct {
 	// malformed: the stream resumes as from an unusable id, and its gap
 	// events quote the id as "". Default 64.
 	MaxLastEventID int
-	// MaxQueuedBytes is how many bytes may wait to be written to one
-	// stream, beyond the batch being written, before the stream is ended
-	// as a slow consumer. A single message larger than that is still
-	// queued when nothing else waits. Default 1 MiB.
-	MaxQueuedBytes int
-	// WriteTimeout bounds each write to a stream; a client that takes
-	// longer to accept a batch is cut off. Default 10s.
+	// WriteTimeout bounds each write to a stream (of about 64 KiB, or one
+	// larger message); a client that takes longer to accept it is cut off
+	// as a slow consumer. Default 10s.
 	WriteTimeout time.Duration
 }
 
@@ -67,7 +63,6 @@ const (
 	DefaultBufferBytes     = 4 << 20
 	DefaultBufferAge       = 2 * time.Minute
 	DefaultMaxDestinations = 16
-	DefaultMaxQueuedBytes  = 1 << 20
 	DefaultMaxLastEventID  = 64
 	DefaultWriteTimeout    = 10 * time.Second
 )
@@ -96,9 +91,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLastEventID <= 0 {
 		c.MaxLastEventID = DefaultMaxLastEventID
-	}
-	if c.MaxQueuedBytes <= 0 {
-		c.MaxQueuedBytes = DefaultMaxQueuedBytes
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout

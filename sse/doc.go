@@ -88,15 +88,22 @@
 // # Resources
 //
 // The Server subscribes to the broker once per destination, when the first
-// stream asks for it, and fans each message out to the streams: the event
-// is encoded once and the same bytes go to all. When a destination's last
-// stream ends, its subscription and buffer are kept for Config.BufferAge,
-// so that a quick reconnect can resume, then dropped. Each stream has a
-// bounded queue written out by its own goroutine (the request's), one
-// write and one flush per batch; nobody waits for a slow client, and a
-// stream with more than Config.MaxQueuedBytes waiting is ended (its client
-// reconnects and resumes, or gets a gap). Each write is bounded by
-// Config.WriteTimeout.
+// stream asks for it. Each message is encoded once into an event and kept
+// in the destination's buffer; streams hold no copies and no queues of
+// their own: each stream's writer (the request's goroutine) pulls what is
+// new for it from its destinations' buffers, in order, and writes the
+// shared bytes as they are, one flush per batch of about 64 KiB. A
+// publisher only numbers and buffers the message; one goroutine of the
+// Server then wakes the listening streams, so publishing costs the same
+// whatever the number of streams, and nobody waits for a slow client.
+//
+// A stream that falls so far behind that a message it was not yet sent
+// is dropped from its destination's buffer (it is more than BufferSize or
+// BufferBytes behind) is a slow consumer and is ended, as is one whose
+// client does not accept a write within Config.WriteTimeout; its client
+// reconnects and gets a gap. When a destination's last stream ends, its
+// subscription and buffer are kept for Config.BufferAge, so that a quick
+// reconnect can resume, then dropped.
 //
 // A Server is safe for concurrent use. Shutdown ends every stream and drops
 // every subscription; http.Server.Shutdown alone would wait for streams

@@ -288,7 +288,7 @@ func (s *Server) listeners(dest string) int {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	if t := s.hub.topics[dest]; t != nil {
-		return len(t.listeners)
+		return len(t.listening())
 	}
 	return 0
 }

@@ -86,16 +86,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusServiceUnavailable, "sse: cannot listen now; try again later")
 		return
 	}
-	st := newStream(s.cfg.MaxQueuedBytes)
+	rc := http.NewResponseController(w)
+	st := newStream(topics, rc)
 	lastID, resume := lastEventID(r, s.cfg.MaxLastEventID)
-	if !h.attach(st, topics, lastID, resume) {
+	if !h.attach(st, lastID, resume) {
 		h.release(topics)
 		refuse(w, http.StatusServiceUnavailable, "sse: server is shutting down")
 		return
 	}
-	defer h.detach(st, topics)
+	defer h.detach(st)
 
-	rc := http.NewResponseController(w)
 	// A stream outlives any read timeout the http.Server has.
 	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.log.Debug("sse: clear read deadline", "err", err)
@@ -107,17 +107,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 
 	s.log.Debug("sse: stream opened", "remote", r.RemoteAddr, "user", user, "dest", dests, "resume", resume)
-	wr := &writer{w: w, rc: rc, epoch: h.epoch, timeout: s.cfg.WriteTimeout}
-	err = wr.run(r.Context(), st, h.done, s.cfg.KeepAlive)
+	wr := &writer{h: h, st: st, w: w, rc: rc, timeout: s.cfg.WriteTimeout}
+	err = wr.run(r.Context(), s.cfg.KeepAlive)
 	switch {
 	case errors.Is(err, errSlow):
 		s.log.Info("sse: slow consumer cut off", "remote", r.RemoteAddr, "user", user, "dest", dests)
-		wr.deadline(time.Now()) // drop the connection: it would not take the rest
+		rc.SetWriteDeadline(time.Now()) // drop the connection: it would not take the rest
 	case err != nil:
 		s.log.Debug("sse: stream write failed", "remote", r.RemoteAddr, "err", err)
 	default:
 		// Room for net/http to end the response cleanly.
-		wr.deadline(time.Now().Add(s.cfg.WriteTimeout))
+		rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		s.log.Debug("sse: stream closed", "remote", r.RemoteAddr)
 	}
 }
