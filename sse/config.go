@@ -42,6 +42,15 @@ type Config struct {
 	// are kept after its last listener leaves, so that a quick reconnect
 	// can resume. Default 2m.
 	BufferAge time.Duration
+	// MaxIdleTopics bounds the destinations kept after their last stream
+	// ended (see BufferAge); past it, the longest idle are dropped at once.
+	// Default 1024.
+	MaxIdleTopics int
+	// MaxTopics bounds the destinations the Server listens to at once, idle
+	// ones included. A request that needs one more when none is idle (an
+	// idle one would be dropped to make room) is refused with 503.
+	// Default 10000.
+	MaxTopics int
 	// MaxDestinations is how many distinct destinations one request may
 	// listen to. Default 16.
 	MaxDestinations int
@@ -64,6 +73,8 @@ const (
 	DefaultBufferAge       = 2 * time.Minute
 	DefaultMaxDestinations = 16
 	DefaultMaxLastEventID  = 64
+	DefaultMaxIdleTopics   = 1024
+	DefaultMaxTopics       = 10000
 	DefaultWriteTimeout    = 10 * time.Second
 )
 
@@ -85,6 +96,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.BufferAge <= 0 {
 		c.BufferAge = DefaultBufferAge
+	}
+	if c.MaxIdleTopics <= 0 {
+		c.MaxIdleTopics = DefaultMaxIdleTopics
+	}
+	if c.MaxTopics <= 0 {
+		c.MaxTopics = DefaultMaxTopics
 	}
 	if c.MaxDestinations <= 0 {
 		c.MaxDestinations = DefaultMaxDestinations

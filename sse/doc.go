@@ -21,7 +21,9 @@
 // Config.MaxDestinations distinct ones. Refusals are plain text: 400 for a
 // missing, invalid or excess destination, 401 when Config.Authenticate
 // fails, 403 naming the destination Config.Authorize denies, 405 for other
-// methods, 503 while shutting down.
+// methods, 503 while shutting down or past a limit. A 503 for a limit
+// names it (e.g. "sse: too many topics (MaxTopics 10000)") and carries
+// Retry-After.
 //
 // # Wire format
 //
@@ -103,7 +105,10 @@
 // client does not accept a write within Config.WriteTimeout; its client
 // reconnects and gets a gap. When a destination's last stream ends, its
 // subscription and buffer are kept for Config.BufferAge, so that a quick
-// reconnect can resume, then dropped.
+// reconnect can resume, then dropped; but at most Config.MaxIdleTopics are
+// kept so (past it the longest idle go at once), and at most
+// Config.MaxTopics destinations are held in all: a request needing one
+// more when none is idle gets 503.
 //
 // A Server is safe for concurrent use. Shutdown ends every stream and drops
 // every subscription; http.Server.Shutdown alone would wait for streams

@@ -3,6 +3,7 @@ package sse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -28,12 +29,15 @@ import (
 // hub.mu, then waker.mu; topic.lmu and stream.mu are taken alone. Broker
 // calls are made without hub.mu.
 type hub struct {
-	b        broker.Broker
-	log      *slog.Logger
-	epoch    string
-	size     int // ring capacity per destination
-	maxBytes int // ring bytes per destination
-	age      time.Duration
+	b         broker.Broker
+	log       *slog.Logger
+	epoch     string
+	size      int // ring capacity per destination
+	maxBytes  int // ring bytes per destination
+	age       time.Duration
+	maxIdle   int // MaxIdleTopics
+	maxTopics int
+	errTopics error // names MaxTopics
 
 	mu      sync.Mutex
 	seq     uint64        // the last number given out
@@ -44,6 +48,7 @@ type hub struct {
 	busy    int           // streams being served, broker calls under way, the waker
 	drained chan struct{} // closed once closed and busy is 0
 
+	idles idleList
 	waker waker
 }
 
@@ -60,7 +65,9 @@ func newHub(cfg *Config) *hub {
 	return &hub{
 		b: cfg.Broker, log: cfg.Logger, epoch: newEpoch(),
 		size: cfg.BufferSize, maxBytes: cfg.BufferBytes, age: cfg.BufferAge,
-		topics: make(map[string]*topic), done: make(chan struct{}), drained: make(chan struct{}),
+		maxIdle: cfg.MaxIdleTopics, maxTopics: cfg.MaxTopics,
+		errTopics: fmt.Errorf("sse: too many topics (MaxTopics %d)", cfg.MaxTopics),
+		topics:    make(map[string]*topic), done: make(chan struct{}), drained: make(chan struct{}),
 		waker: waker{kick: make(chan struct{}, 1)},
 	}
 }
@@ -118,10 +125,7 @@ func (h *hub) acquireOne(ctx context.Context, d string) (*topic, error) {
 	t := h.topics[d]
 	if t != nil {
 		t.refs++
-		if t.idle != nil {
-			t.idle.Stop()
-			t.idle = nil
-		}
+		h.unidle(t)
 		h.mu.Unlock()
 		select {
 		case <-t.ready:
@@ -132,12 +136,21 @@ func (h *hub) acquireOne(ctx context.Context, d string) (*topic, error) {
 			return t, errClosed
 		}
 	}
+	var room []*topic
+	if len(h.topics) >= h.maxTopics {
+		if h.idles.head == nil {
+			h.mu.Unlock()
+			return nil, h.errTopics
+		}
+		room = append(room, h.removeLocked(h.idles.head))
+	}
 	t = &topic{h: h, name: d, ready: make(chan struct{}), refs: 1, slots: make([]atomic.Pointer[item], h.size)}
 	t.sub = broker.Subscription{ID: "sse", Destination: d, Subscriber: t}
 	h.topics[d] = t
 	h.busy++
 	h.startWaker()
 	h.mu.Unlock()
+	h.drop(room)
 
 	err := h.b.Subscribe(context.WithoutCancel(ctx), &t.sub)
 
@@ -168,33 +181,19 @@ func (h *hub) acquireOne(ctx context.Context, d string) (*topic, error) {
 	return t, err
 }
 
-// release lets go of topics; a topic nobody holds is unsubscribed after
-// BufferAge.
+// release lets go of topics; a topic nobody holds is kept idle for
+// BufferAge, unless more than MaxIdleTopics are.
 func (h *hub) release(topics []*topic) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	var drop []*topic
 	for _, t := range topics {
 		t.refs--
 		if t.refs == 0 && !t.dead && !h.closed {
-			t.idle = time.AfterFunc(h.age, func() { h.expire(t) })
+			drop = append(drop, h.idle(t)...)
 		}
 	}
-}
-
-// expire unsubscribes t if nobody has taken it up again.
-func (h *hub) expire(t *topic) {
-	h.mu.Lock()
-	if t.refs > 0 || t.dead || h.closed {
-		h.mu.Unlock()
-		return
-	}
-	t.dead = true
-	t.idle = nil
-	delete(h.topics, t.name)
-	h.busy++
 	h.mu.Unlock()
-	h.unsubscribe(t)
-	h.leave()
+	h.drop(drop)
 }
 
 func (h *hub) unsubscribe(t *topic) {
@@ -211,11 +210,11 @@ func (h *hub) shutdown(ctx context.Context) error {
 	if !h.closed {
 		h.closed = true
 		close(h.done)
+		if h.idles.reaper != nil {
+			h.idles.reaper.Stop()
+		}
+		h.idles = idleList{}
 		for name, t := range h.topics {
-			if t.idle != nil {
-				t.idle.Stop()
-				t.idle = nil
-			}
 			t.dead = true
 			if t.live {
 				unsub = append(unsub, t)

@@ -20,6 +20,8 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	hub *hub
+
+	topicsFull rateLog // warns of requests refused for MaxTopics
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -30,7 +32,9 @@ func New(cfg Config) *Server {
 		panic("sse: Config.Broker is nil")
 	}
 	cfg.setDefaults()
-	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg)}
+	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg),
+		topicsFull: rateLog{log: cfg.Logger, every: time.Second},
+	}
 }
 
 // clientError is an error whose ClientError text may be shown to the
@@ -80,6 +84,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.leave()
 	topics, err := h.acquire(r.Context(), dests)
 	if err != nil {
+		if err == h.errTopics {
+			s.topicsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			refuse(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		if !errors.Is(err, errClosed) && r.Context().Err() == nil {
 			s.log.Warn("sse: subscribe failed", "remote", r.RemoteAddr, "err", err)
 		}
@@ -179,6 +189,10 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// retryAfter is the Retry-After, in seconds, of a request refused for a
+// limit.
+const retryAfter = "5"
 
 // refuse answers a request that gets no stream.
 func refuse(w http.ResponseWriter, code int, msg string) {

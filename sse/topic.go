@@ -32,7 +32,11 @@ type topic struct {
 	dead  bool          // out of the hub: never subscribed, or unsubscribed
 	since uint64        // a number given out after the subscription was live
 	refs  int           // requests using it
-	idle  *time.Timer   // unsubscribes it BufferAge after refs fell to 0
+
+	// In the idle list while refs is 0 (guarded by h.mu).
+	isIdle     bool
+	idleAt     time.Time
+	prev, next *topic
 
 	// The ring: the last messages, the k-th in slot k%len(slots). Written
 	// under h.mu; streams read the slots and counters without a lock.
