@@ -42,6 +42,11 @@ type Config struct {
 	// are kept after its last listener leaves, so that a quick reconnect
 	// can resume. Default 2m.
 	BufferAge time.Duration
+	// MaxStreams bounds the streams served at once; past it a request gets
+	// 503 naming the limit, with Retry-After, and nobody else is affected.
+	// Default 10000 (each stream costs a goroutine, a connection and a few
+	// KiB; its messages are shared).
+	MaxStreams int
 	// MaxIdleTopics bounds the destinations kept after their last stream
 	// ended (see BufferAge); past it, the longest idle are dropped at once.
 	// Default 1024.
@@ -73,6 +78,7 @@ const (
 	DefaultBufferAge       = 2 * time.Minute
 	DefaultMaxDestinations = 16
 	DefaultMaxLastEventID  = 64
+	DefaultMaxStreams      = 10000
 	DefaultMaxIdleTopics   = 1024
 	DefaultMaxTopics       = 10000
 	DefaultWriteTimeout    = 10 * time.Second
@@ -96,6 +102,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BufferAge <= 0 {
 		c.BufferAge = DefaultBufferAge
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = DefaultMaxStreams
 	}
 	if c.MaxIdleTopics <= 0 {
 		c.MaxIdleTopics = DefaultMaxIdleTopics

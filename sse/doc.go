@@ -110,6 +110,12 @@
 // Config.MaxTopics destinations are held in all: a request needing one
 // more when none is idle gets 503.
 //
+// At most Config.MaxStreams streams are served at once; a request past it
+// gets 503 "sse: too many streams (MaxStreams 10000)" with Retry-After,
+// and a warning is logged at most about once a second. [Server.Stats]
+// reports the streams open, the destinations held and idle, and how many
+// streams were ended as slow consumers, for the command to publish.
+//
 // A Server is safe for concurrent use. Shutdown ends every stream and drops
 // every subscription; http.Server.Shutdown alone would wait for streams
 // that never go idle.

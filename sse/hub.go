@@ -29,15 +29,17 @@ import (
 // hub.mu, then waker.mu; topic.lmu and stream.mu are taken alone. Broker
 // calls are made without hub.mu.
 type hub struct {
-	b         broker.Broker
-	log       *slog.Logger
-	epoch     string
-	size      int // ring capacity per destination
-	maxBytes  int // ring bytes per destination
-	age       time.Duration
-	maxIdle   int // MaxIdleTopics
-	maxTopics int
-	errTopics error // names MaxTopics
+	b          broker.Broker
+	log        *slog.Logger
+	epoch      string
+	size       int // ring capacity per destination
+	maxBytes   int // ring bytes per destination
+	age        time.Duration
+	maxIdle    int // MaxIdleTopics
+	maxTopics  int
+	errTopics  error // names MaxTopics
+	maxStreams int
+	errStreams error // names MaxStreams
 
 	mu      sync.Mutex
 	seq     uint64        // the last number given out
@@ -45,11 +47,13 @@ type hub struct {
 	topics  map[string]*topic
 	closed  bool
 	done    chan struct{} // closed by shutdown: streams end
-	busy    int           // streams being served, broker calls under way, the waker
+	streams int           // streams being served
+	busy    int           // streams, broker calls under way, the waker
 	drained chan struct{} // closed once closed and busy is 0
 
 	idles idleList
 	waker waker
+	slow  atomic.Uint64 // streams ended as slow consumers
 }
 
 // next gives out the next number. The caller holds h.mu, and stores it in
@@ -66,21 +70,35 @@ func newHub(cfg *Config) *hub {
 		b: cfg.Broker, log: cfg.Logger, epoch: newEpoch(),
 		size: cfg.BufferSize, maxBytes: cfg.BufferBytes, age: cfg.BufferAge,
 		maxIdle: cfg.MaxIdleTopics, maxTopics: cfg.MaxTopics,
-		errTopics: fmt.Errorf("sse: too many topics (MaxTopics %d)", cfg.MaxTopics),
-		topics:    make(map[string]*topic), done: make(chan struct{}), drained: make(chan struct{}),
+		errTopics:  fmt.Errorf("sse: too many topics (MaxTopics %d)", cfg.MaxTopics),
+		maxStreams: cfg.MaxStreams,
+		errStreams: fmt.Errorf("sse: too many streams (MaxStreams %d)", cfg.MaxStreams),
+		topics:     make(map[string]*topic), done: make(chan struct{}), drained: make(chan struct{}),
 		waker: waker{kick: make(chan struct{}, 1)},
 	}
 }
 
-// enter counts a stream or broker call in, unless the hub is closed.
-func (h *hub) enter() bool {
+// enterStream counts a stream in, unless the hub is closed (errClosed)
+// or serves MaxStreams already (errStreams).
+func (h *hub) enterStream() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
-		return false
+	switch {
+	case h.closed:
+		return errClosed
+	case h.streams >= h.maxStreams:
+		return h.errStreams
 	}
+	h.streams++
 	h.busy++
-	return true
+	return nil
+}
+
+func (h *hub) leaveStream() {
+	h.mu.Lock()
+	h.streams--
+	h.leaveLocked()
+	h.mu.Unlock()
 }
 
 func (h *hub) leave() {

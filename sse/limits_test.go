@@ -1,10 +1,13 @@
 package sse
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -99,4 +102,62 @@ func TestMaxTopics(t *testing.T) {
 			t.Errorf("got %+v", env)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Past MaxStreams a newcomer gets 503 naming the limit, the log gets a
+// warning at most about once a second however many are refused, and the
+// streams already open keep receiving.
+func TestMaxStreams(t *testing.T) {
+	var logs syncBuffer
+	e := newEnv(t, Config{MaxStreams: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	a := e.open(e.url("/topic/a"))
+	a.opening()
+	b := e.open(e.url("/topic/a", "/topic/b"))
+	b.opening()
+
+	began := time.Now()
+	const tries = 20
+	for range tries {
+		code, retry, body := e.refused(e.url("/topic/a"))
+		if want := "sse: too many streams (MaxStreams 2)"; code != http.StatusServiceUnavailable || !strings.Contains(body, want) || retry == "" {
+			t.Fatalf("past MaxStreams: %d %q Retry-After %q, want 503 naming %q with Retry-After", code, body, retry, want)
+		}
+	}
+	warned := strings.Count(logs.String(), "too many streams")
+	if max := 1 + int(time.Since(began)/time.Second); warned < 1 || warned > max {
+		t.Errorf("%d warnings for %d refusals, want 1 to %d:\n%s", warned, tries, max, logs.String())
+	}
+	if st := e.s.Stats(); st.Streams != 2 {
+		t.Errorf("Stats %+v, want 2 streams", st)
+	}
+
+	e.publish("/topic/a", "", "still here")
+	for _, c := range []*client{a, b} {
+		if env := c.event().envelope(t); env.Body != "still here" {
+			t.Errorf("got %+v", env)
+		}
+	}
+	// A stream that ends makes room.
+	a.close()
+	eventually(t, "the stream to end", func() bool { return e.s.Stats().Streams == 1 })
+	c := e.open(e.url("/topic/b"))
+	c.opening()
 }

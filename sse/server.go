@@ -21,7 +21,8 @@ type Server struct {
 	log *slog.Logger
 	hub *hub
 
-	topicsFull rateLog // warns of requests refused for MaxTopics
+	streamsFull rateLog // warns of requests refused for MaxStreams
+	topicsFull  rateLog // warns of requests refused for MaxTopics
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -33,7 +34,8 @@ func New(cfg Config) *Server {
 	}
 	cfg.setDefaults()
 	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg),
-		topicsFull: rateLog{log: cfg.Logger, every: time.Second},
+		streamsFull: rateLog{log: cfg.Logger, every: time.Second},
+		topicsFull:  rateLog{log: cfg.Logger, every: time.Second},
 	}
 }
 
@@ -77,11 +79,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	h := s.hub
-	if !h.enter() {
+	if err := h.enterStream(); err != nil {
+		if err == h.errStreams {
+			s.streamsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			refuse(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		refuse(w, http.StatusServiceUnavailable, "sse: server is shutting down")
 		return
 	}
-	defer h.leave()
+	defer h.leaveStream()
 	topics, err := h.acquire(r.Context(), dests)
 	if err != nil {
 		if err == h.errTopics {
@@ -121,6 +129,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	err = wr.run(r.Context(), s.cfg.KeepAlive)
 	switch {
 	case errors.Is(err, errSlow):
+		h.slow.Add(1)
 		s.log.Info("sse: slow consumer cut off", "remote", r.RemoteAddr, "user", user, "dest", dests)
 		rc.SetWriteDeadline(time.Now()) // drop the connection: it would not take the rest
 	case err != nil:

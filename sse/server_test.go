@@ -273,6 +273,10 @@ func TestSlowConsumerCutOff(t *testing.T) {
 			t.Fatalf("fast client got %q, want %d", env.Body, i)
 		}
 	}
+	eventually(t, "the slow stream to be counted", func() bool { return e.s.Stats().Streams == 1 })
+	if st := e.s.Stats(); st.SlowConsumers != 1 {
+		t.Errorf("Stats %+v, want 1 slow consumer", st)
+	}
 	// The slow connection is closed: reading it out ends.
 	slow.SetReadDeadline(time.Now().Add(wait))
 	if _, err := io.Copy(io.Discard, slow); err != nil {

@@ -2,8 +2,10 @@ package sse
 
 // Stats are counters of a Server, for operators.
 type Stats struct {
-	Topics     int // destinations listened to, idle ones included
-	IdleTopics int // destinations no stream listens to, kept for BufferAge
+	Streams       int    // streams open now
+	Topics        int    // destinations listened to, idle ones included
+	IdleTopics    int    // destinations no stream listens to, kept for BufferAge
+	SlowConsumers uint64 // streams ever ended as slow consumers
 }
 
 // Stats returns the Server's counters now. It is safe to call at any time.
@@ -11,5 +13,5 @@ func (s *Server) Stats() Stats {
 	h := s.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return Stats{Topics: len(h.topics), IdleTopics: h.idles.n}
+	return Stats{Streams: h.streams, Topics: len(h.topics), IdleTopics: h.idles.n, SlowConsumers: h.slow.Load()}
 }
