@@ -67,7 +67,9 @@
 // sends the last id it saw as Last-Event-ID, and the stream first sends,
 // in order, the messages after it that are still buffered (the last
 // Config.BufferSize per destination, up to Config.BufferBytes), then live
-// ones, with nothing lost or repeated in between.
+// ones, with nothing lost or repeated in between. A stream's ids always
+// increase, across all its destinations, however many publishers publish
+// to them at once.
 //
 // If the buffer cannot cover the whole gap for a destination - the id is of
 // another epoch or malformed, messages after it were dropped from the
@@ -98,6 +100,9 @@
 // publisher only numbers and buffers the message; one goroutine of the
 // Server then wakes the listening streams, so publishing costs the same
 // whatever the number of streams, and nobody waits for a slow client.
+// Besides messages a stream writes only its opening (the retry field, at
+// most one gap event per destination, the id line) and keep-alives, all
+// made from its own small state when written: nothing is queued for it.
 //
 // A stream that falls so far behind that a message it was not yet sent
 // is dropped from its destination's buffer (it is more than BufferSize or
