@@ -256,7 +256,9 @@ func TestGapEvents(t *testing.T) {
 		}
 	})
 	t.Run("unsubscribed meanwhile", func(t *testing.T) {
-		e := newEnv(t, Config{BufferAge: 20 * time.Millisecond})
+		// Long enough for the reconnect below to come within it, even on a
+		// loaded machine; short enough to wait out first.
+		e := newEnv(t, Config{BufferAge: 300 * time.Millisecond})
 		last := setup(t, e, 1, "/topic/a")
 		eventually(t, "the subscription to go", func() bool { return !e.s.hasTopic("/topic/a") })
 		e.publish("/topic/a", "", "lost")

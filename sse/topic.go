@@ -105,11 +105,14 @@ func (t *topic) keep(it *item, maxBytes int) {
 // get returns the k-th message, or nil and whether it was dropped
 // (otherwise it is not there yet). Safe without a lock.
 func (t *topic) get(k uint64) (it *item, dropped bool) {
+	// count first: if it is past k, the slot already held the k-th, so a
+	// slot without it means it was dropped, not that it is on its way.
+	count := t.count.Load()
 	it = t.slots[k%uint64(len(t.slots))].Load()
 	if it != nil && it.k == k {
 		return it, false
 	}
-	return nil, k < t.count.Load()
+	return nil, k < count
 }
 
 // after returns the k of the oldest kept message numbered after seq (the
@@ -157,7 +160,9 @@ func (t *topic) unlisten(st *stream) {
 
 // wake tells each listener that the topic has news, and cuts off those
 // that have lost messages they were not yet sent: a listener whose
-// writer is stuck on its client cannot notice that itself.
+// writer is stuck on its client cannot notice that itself. (A writer
+// stores its cursor just after collecting, so one collecting the very
+// message being dropped, exactly a ring behind, may be cut as well.)
 func (t *topic) wake() {
 	evicted := t.evicted.Load()
 	for _, l := range t.listening() {
