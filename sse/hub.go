@@ -25,9 +25,9 @@ import (
 // listens to several, and a resuming stream takes buffered and live
 // messages from the same rings by number, with nothing lost or sent twice
 // between them. A publisher holds hub.mu for O(1) and never waits for a
-// stream: the waker, not the publisher, wakes the streams. Lock order:
-// hub.mu, then waker.mu; topic.lmu and stream.mu are taken alone. Broker
-// calls are made without hub.mu.
+// stream: the waker, not the publisher, wakes the streams. No two of
+// hub.mu, waker.mu, topic.lmu and stream.mu are ever held together.
+// Broker calls are made without hub.mu.
 type hub struct {
 	b          broker.Broker
 	log        *slog.Logger
