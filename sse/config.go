@@ -42,16 +42,31 @@ type Config struct {
 	// are kept after its last listener leaves, so that a quick reconnect
 	// can resume. Default 2m.
 	BufferAge time.Duration
+	// MaxStreams bounds the streams served at once; past it a request gets
+	// 503 naming the limit, with Retry-After, and nobody else is affected.
+	// Default 10000 (each stream costs a goroutine, a connection and a few
+	// KiB; its messages are shared).
+	MaxStreams int
+	// MaxIdleTopics bounds the destinations kept after their last stream
+	// ended (see BufferAge); past it, the longest idle are dropped at once.
+	// Default 1024.
+	MaxIdleTopics int
+	// MaxTopics bounds the destinations the Server listens to at once, idle
+	// ones included. A request that needs one more when none is idle (an
+	// idle one would be dropped to make room) is refused with 503.
+	// Default 10000.
+	MaxTopics int
 	// MaxDestinations is how many distinct destinations one request may
 	// listen to. Default 16.
 	MaxDestinations int
-	// MaxQueuedBytes is how many bytes may wait to be written to one
-	// stream, beyond the batch being written, before the stream is ended
-	// as a slow consumer. A single message larger than that is still
-	// queued when nothing else waits. Default 1 MiB.
-	MaxQueuedBytes int
-	// WriteTimeout bounds each write to a stream; a client that takes
-	// longer to accept a batch is cut off. Default 10s.
+	// MaxLastEventID is the longest Last-Event-ID a request may send (a
+	// real one, "<epoch>-<number>", has at most 29 bytes). A longer one is
+	// malformed: the stream resumes as from an unusable id, and its gap
+	// events quote the id as "". Default 64.
+	MaxLastEventID int
+	// WriteTimeout bounds each write to a stream (of about 64 KiB, or one
+	// larger message); a client that takes longer to accept it is cut off
+	// as a slow consumer. Default 10s.
 	WriteTimeout time.Duration
 }
 
@@ -62,7 +77,10 @@ const (
 	DefaultBufferBytes     = 4 << 20
 	DefaultBufferAge       = 2 * time.Minute
 	DefaultMaxDestinations = 16
-	DefaultMaxQueuedBytes  = 1 << 20
+	DefaultMaxLastEventID  = 64
+	DefaultMaxStreams      = 10000
+	DefaultMaxIdleTopics   = 1024
+	DefaultMaxTopics       = 10000
 	DefaultWriteTimeout    = 10 * time.Second
 )
 
@@ -85,11 +103,20 @@ func (c *Config) setDefaults() {
 	if c.BufferAge <= 0 {
 		c.BufferAge = DefaultBufferAge
 	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = DefaultMaxStreams
+	}
+	if c.MaxIdleTopics <= 0 {
+		c.MaxIdleTopics = DefaultMaxIdleTopics
+	}
+	if c.MaxTopics <= 0 {
+		c.MaxTopics = DefaultMaxTopics
+	}
 	if c.MaxDestinations <= 0 {
 		c.MaxDestinations = DefaultMaxDestinations
 	}
-	if c.MaxQueuedBytes <= 0 {
-		c.MaxQueuedBytes = DefaultMaxQueuedBytes
+	if c.MaxLastEventID <= 0 {
+		c.MaxLastEventID = DefaultMaxLastEventID
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout

@@ -21,7 +21,9 @@
 // Config.MaxDestinations distinct ones. Refusals are plain text: 400 for a
 // missing, invalid or excess destination, 401 when Config.Authenticate
 // fails, 403 naming the destination Config.Authorize denies, 405 for other
-// methods, 503 while shutting down.
+// methods, 503 while shutting down or past a limit. A 503 for a limit
+// names it (e.g. "sse: too many topics (MaxTopics 10000)") and carries
+// Retry-After.
 //
 // # Wire format
 //
@@ -65,7 +67,9 @@
 // sends the last id it saw as Last-Event-ID, and the stream first sends,
 // in order, the messages after it that are still buffered (the last
 // Config.BufferSize per destination, up to Config.BufferBytes), then live
-// ones, with nothing lost or repeated in between.
+// ones, with nothing lost or repeated in between. A stream's ids always
+// increase, across all its destinations, however many publishers publish
+// to them at once.
 //
 // If the buffer cannot cover the whole gap for a destination - the id is of
 // another epoch or malformed, messages after it were dropped from the
@@ -80,20 +84,42 @@
 //
 //	es.addEventListener('gap', (e) => reload(JSON.parse(e.data).destination));
 //
-// A malformed Last-Event-ID is never an error, only a gap.
+// A malformed Last-Event-ID is never an error, only a gap. One longer than
+// Config.MaxLastEventID (64 bytes; a real id has at most 29) is malformed
+// and is not quoted back: its gap events carry "lastEventId":"", so the
+// opening of a stream stays small whatever the request sent.
 //
 // # Resources
 //
 // The Server subscribes to the broker once per destination, when the first
-// stream asks for it, and fans each message out to the streams: the event
-// is encoded once and the same bytes go to all. When a destination's last
-// stream ends, its subscription and buffer are kept for Config.BufferAge,
-// so that a quick reconnect can resume, then dropped. Each stream has a
-// bounded queue written out by its own goroutine (the request's), one
-// write and one flush per batch; nobody waits for a slow client, and a
-// stream with more than Config.MaxQueuedBytes waiting is ended (its client
-// reconnects and resumes, or gets a gap). Each write is bounded by
-// Config.WriteTimeout.
+// stream asks for it. Each message is encoded once into an event and kept
+// in the destination's buffer; streams hold no copies and no queues of
+// their own: each stream's writer (the request's goroutine) pulls what is
+// new for it from its destinations' buffers, in order, and writes the
+// shared bytes as they are, one flush per batch of about 64 KiB. A
+// publisher only numbers and buffers the message; one goroutine of the
+// Server then wakes the listening streams, so publishing costs the same
+// whatever the number of streams, and nobody waits for a slow client.
+// Besides messages a stream writes only its opening (the retry field, at
+// most one gap event per destination, the id line) and keep-alives, all
+// made from its own small state when written: nothing is queued for it.
+//
+// A stream that falls so far behind that a message it was not yet sent
+// is dropped from its destination's buffer (it is more than BufferSize or
+// BufferBytes behind) is a slow consumer and is ended, as is one whose
+// client does not accept a write within Config.WriteTimeout; its client
+// reconnects and gets a gap. When a destination's last stream ends, its
+// subscription and buffer are kept for Config.BufferAge, so that a quick
+// reconnect can resume, then dropped; but at most Config.MaxIdleTopics are
+// kept so (past it the longest idle go at once), and at most
+// Config.MaxTopics destinations are held in all: a request needing one
+// more when none is idle gets 503.
+//
+// At most Config.MaxStreams streams are served at once; a request past it
+// gets 503 "sse: too many streams (MaxStreams 10000)" with Retry-After,
+// and a warning is logged at most about once a second. [Server.Stats]
+// reports the streams open, the destinations held and idle, and how many
+// streams were ended as slow consumers, for the command to publish.
 //
 // A Server is safe for concurrent use. Shutdown ends every stream and drops
 // every subscription; http.Server.Shutdown alone would wait for streams

@@ -25,20 +25,20 @@ const wait = 5 * time.Second
 
 // env is a Server over a memory broker behind a real HTTP server.
 type env struct {
-	t  *testing.T
+	t  testing.TB
 	b  *broker.Memory
 	s  *Server
 	ts *httptest.Server
 	tr *http.Transport
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	return newEnvWrapped(t, cfg, nil)
 }
 
 // newEnvWrapped is newEnv with the Server's broker wrapping the memory one.
-func newEnvWrapped(t *testing.T, cfg Config, wrap func(*broker.Memory) broker.Broker) *env {
+func newEnvWrapped(t testing.TB, cfg Config, wrap func(*broker.Memory) broker.Broker) *env {
 	t.Helper()
 	b := broker.NewMemory()
 	cfg.Broker = b
@@ -122,7 +122,7 @@ func (b block) envelope(t *testing.T) Envelope {
 
 // client is a test client reading an event stream.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	res    *http.Response
 	cancel context.CancelFunc
 	blocks chan block
@@ -272,7 +272,7 @@ func (c *client) quiet(d time.Duration) {
 }
 
 // eventually polls cond until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for !cond() {
@@ -288,7 +288,7 @@ func (s *Server) listeners(dest string) int {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	if t := s.hub.topics[dest]; t != nil {
-		return len(t.listeners)
+		return len(t.listening())
 	}
 	return 0
 }

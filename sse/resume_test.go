@@ -1,7 +1,11 @@
 package sse
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,11 +216,12 @@ func TestGapEvents(t *testing.T) {
 		}
 	})
 	for name, id := range map[string]string{
-		"other epoch": "AAAAAAAA-1",
-		"malformed":   "garbage",
-		"no number":   "EPOCH-",
-		"negative":    "EPOCH--1",
-		"future":      "EPOCH-999999",
+		"other epoch":  "AAAAAAAA-1",
+		"malformed":    "garbage",
+		"no number":    "EPOCH-",
+		"negative":     "EPOCH--1",
+		"future":       "EPOCH-999999",
+		"at the bound": "EPOCH-" + strings.Repeat("1", DefaultMaxLastEventID-len("K7QW2MZD-")), // EPOCH becomes 8 bytes,
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, Config{})
@@ -225,6 +230,9 @@ func TestGapEvents(t *testing.T) {
 				t.Skip("the epoch happens to be AAAAAAAA")
 			}
 			id := replaceEpoch(id, e.s.hub.epoch)
+			if len(id) > DefaultMaxLastEventID {
+				t.Fatalf("test id of %d bytes", len(id))
+			}
 			c := e.open(e.url("/topic/a", "/topic/b"), "Last-Event-ID", id)
 			gaps, msgs := split(t, c.opening(), id)
 			if !slices.Equal(gaps, []string{"/topic/a", "/topic/b"}) || !slices.Equal(msgs, []string{"1", "2"}) {
@@ -248,7 +256,9 @@ func TestGapEvents(t *testing.T) {
 		}
 	})
 	t.Run("unsubscribed meanwhile", func(t *testing.T) {
-		e := newEnv(t, Config{BufferAge: 20 * time.Millisecond})
+		// Long enough for the reconnect below to come within it, even on a
+		// loaded machine; short enough to wait out first.
+		e := newEnv(t, Config{BufferAge: 300 * time.Millisecond})
 		last := setup(t, e, 1, "/topic/a")
 		eventually(t, "the subscription to go", func() bool { return !e.s.hasTopic("/topic/a") })
 		e.publish("/topic/a", "", "lost")
@@ -274,4 +284,54 @@ func replaceEpoch(id, epoch string) string {
 		return epoch + id[5:]
 	}
 	return id
+}
+
+// A huge Last-Event-ID is malformed and is not quoted back: what a stream
+// writes before its first live event stays small, however many
+// destinations it has.
+func TestOversizedLastEventID(t *testing.T) {
+	e := newEnv(t, Config{})
+	dests := make([]string, DefaultMaxDestinations)
+	for i := range dests {
+		dests[i] = "/topic/" + strconv.Itoa(i)
+	}
+	huge := strings.Repeat(`"\`, 512<<10) // 1 MiB, and twice that JSON-escaped
+	res := e.get(context.Background(), e.url(dests...), "Last-Event-ID", huge)
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %s", res.Status)
+	}
+	eventually(t, "the stream to listen", func() bool { return e.s.listeners(dests[15]) == 1 })
+	e.publish(dests[15], "", "live")
+
+	r := bufio.NewReader(res.Body)
+	var opening []byte
+	gaps := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(opening), err)
+		}
+		if string(line) == "event: message\n" {
+			break
+		}
+		opening = append(opening, line...)
+		if data, ok := bytes.CutPrefix(line, []byte("data: ")); ok {
+			var g Gap
+			if err := json.Unmarshal(data, &g); err != nil {
+				t.Fatalf("gap %q: %v", data, err)
+			}
+			if g.LastEventID != "" {
+				t.Errorf("gap quotes %d bytes of the id, want none", len(g.LastEventID))
+			}
+			gaps++
+		}
+	}
+	if gaps != len(dests) {
+		t.Errorf("%d gap events, want %d", gaps, len(dests))
+	}
+	if max := 8 << 10; len(opening) > max {
+		t.Errorf("%d bytes before the first live event, want at most %d", len(opening), max)
+	}
+	t.Logf("%d bytes before the first live event", len(opening))
 }

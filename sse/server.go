@@ -20,6 +20,9 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	hub *hub
+
+	streamsFull rateLog // warns of requests refused for MaxStreams
+	topicsFull  rateLog // warns of requests refused for MaxTopics
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -30,7 +33,10 @@ func New(cfg Config) *Server {
 		panic("sse: Config.Broker is nil")
 	}
 	cfg.setDefaults()
-	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg)}
+	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg),
+		streamsFull: rateLog{log: cfg.Logger, every: time.Second},
+		topicsFull:  rateLog{log: cfg.Logger, every: time.Second},
+	}
 }
 
 // clientError is an error whose ClientError text may be shown to the
@@ -73,29 +79,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	h := s.hub
-	if !h.enter() {
+	if err := h.enterStream(); err != nil {
+		if err == h.errStreams {
+			s.streamsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			refuse(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		refuse(w, http.StatusServiceUnavailable, "sse: server is shutting down")
 		return
 	}
-	defer h.leave()
+	defer h.leaveStream()
 	topics, err := h.acquire(r.Context(), dests)
 	if err != nil {
+		if err == h.errTopics {
+			s.topicsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			refuse(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		if !errors.Is(err, errClosed) && r.Context().Err() == nil {
 			s.log.Warn("sse: subscribe failed", "remote", r.RemoteAddr, "err", err)
 		}
 		refuse(w, http.StatusServiceUnavailable, "sse: cannot listen now; try again later")
 		return
 	}
-	st := newStream(s.cfg.MaxQueuedBytes)
-	lastID, resume := lastEventID(r)
-	if !h.attach(st, topics, lastID, resume) {
+	rc := http.NewResponseController(w)
+	st := newStream(topics, rc)
+	lastID, resume := lastEventID(r, s.cfg.MaxLastEventID)
+	if !h.attach(st, lastID, resume) {
 		h.release(topics)
 		refuse(w, http.StatusServiceUnavailable, "sse: server is shutting down")
 		return
 	}
-	defer h.detach(st, topics)
+	defer h.detach(st)
 
-	rc := http.NewResponseController(w)
 	// A stream outlives any read timeout the http.Server has.
 	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.log.Debug("sse: clear read deadline", "err", err)
@@ -107,17 +125,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 
 	s.log.Debug("sse: stream opened", "remote", r.RemoteAddr, "user", user, "dest", dests, "resume", resume)
-	wr := &writer{w: w, rc: rc, epoch: h.epoch, timeout: s.cfg.WriteTimeout}
-	err = wr.run(r.Context(), st, h.done, s.cfg.KeepAlive)
+	wr := &writer{h: h, st: st, w: w, rc: rc, timeout: s.cfg.WriteTimeout}
+	err = wr.run(r.Context(), s.cfg.KeepAlive)
 	switch {
 	case errors.Is(err, errSlow):
+		h.slow.Add(1)
 		s.log.Info("sse: slow consumer cut off", "remote", r.RemoteAddr, "user", user, "dest", dests)
-		wr.deadline(time.Now()) // drop the connection: it would not take the rest
+		rc.SetWriteDeadline(time.Now()) // drop the connection: it would not take the rest
 	case err != nil:
 		s.log.Debug("sse: stream write failed", "remote", r.RemoteAddr, "err", err)
 	default:
 		// Room for net/http to end the response cleanly.
-		wr.deadline(time.Now().Add(s.cfg.WriteTimeout))
+		rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		s.log.Debug("sse: stream closed", "remote", r.RemoteAddr)
 	}
 }
@@ -153,8 +172,13 @@ func (s *Server) destinations(r *http.Request) ([]string, string) {
 
 // lastEventID returns the request's Last-Event-ID header and whether it
 // has one that is not empty (EventSource sends none before its first id).
-func lastEventID(r *http.Request) (string, bool) {
+// An id longer than max is returned as "": it is malformed, and not worth
+// quoting back once per destination.
+func lastEventID(r *http.Request, max int) (string, bool) {
 	id := r.Header.Get("Last-Event-ID")
+	if len(id) > max {
+		return "", true
+	}
 	return id, id != ""
 }
 
@@ -174,6 +198,10 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// retryAfter is the Retry-After, in seconds, of a request refused for a
+// limit.
+const retryAfter = "5"
 
 // refuse answers a request that gets no stream.
 func refuse(w http.ResponseWriter, code int, msg string) {

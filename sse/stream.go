@@ -1,71 +1,49 @@
 package sse
 
 import (
-	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// An item is one thing queued for a stream: a message, whose id line the
-// writer adds, or (seq 0) raw bytes sent as they are.
-type item struct {
-	seq  uint64
-	data []byte // shared by every listener; never modified
-}
-
-// A stream is one client's response. The hub pushes to its queue without
-// blocking; its own goroutine (the request's) writes the queue out.
+// A stream is one client's response. It holds no messages of its own:
+// its writer pulls them from its topics' rings, after its cursor, when
+// the waker signals that there is news.
 type stream struct {
-	max  int // MaxQueuedBytes
-	wake chan struct{}
+	topics []*topic
+	floors []uint64 // per topic: its evicted number at attach
+	wake   chan struct{}
 
-	mu     sync.Mutex
-	queue  []item
-	queued int  // bytes of live messages in queue
-	cut    bool // ended as a slow consumer
+	// Set by attach, read by the writer.
+	start  uint64   // the number the opening id line names
+	lastID string   // the Last-Event-ID to quote in gap events
+	gaps   []string // destinations that open with a gap event
+
+	// cursor is the number of the last message collected for writing (or
+	// the point the stream starts from); the waker reads it to see who
+	// fell behind. next is, per topic, the k of the next message to
+	// collect. Both are written by attach, then by the writer alone.
+	cursor atomic.Uint64
+	next   []uint64
+
+	mu    sync.Mutex
+	rc    *http.ResponseController
+	cut   bool // ended as a slow consumer
+	ended bool // the writer returned: rc is no longer ours to use
 }
 
-// idLineLen is about the size of an id line, counted with each message.
-const idLineLen = 32
-
-func newStream(max int) *stream {
-	return &stream{max: max, wake: make(chan struct{}, 1)}
-}
-
-// push queues a live message, or cuts the stream off if that would put
-// more than max bytes in its queue.
-func (st *stream) push(it item) {
-	n := len(it.data) + idLineLen
-	st.mu.Lock()
-	if st.cut {
-		st.mu.Unlock()
-		return
+func newStream(topics []*topic, rc *http.ResponseController) *stream {
+	return &stream{
+		topics: topics,
+		floors: make([]uint64, len(topics)),
+		next:   make([]uint64, len(topics)),
+		wake:   make(chan struct{}, 1),
+		rc:     rc,
 	}
-	if st.queued > 0 && st.queued+n > st.max {
-		st.cut = true
-		clear(st.queue)
-		st.queue, st.queued = nil, 0
-	} else {
-		st.queue = append(st.queue, it)
-		st.queued += n
-	}
-	st.mu.Unlock()
-	st.signal()
 }
-
-// pushReplay queues a buffered message. It is not counted against max: its
-// bytes are held by the buffer anyway, and their number is bounded by it.
-func (st *stream) pushReplay(it item) {
-	st.mu.Lock()
-	st.queue = append(st.queue, it)
-	st.mu.Unlock()
-	st.signal()
-}
-
-// pushRaw queues bytes to be written as they are.
-func (st *stream) pushRaw(b []byte) { st.pushReplay(item{data: b}) }
 
 func (st *stream) signal() {
 	select {
@@ -74,91 +52,137 @@ func (st *stream) signal() {
 	}
 }
 
-// take returns what is queued, leaving the queue empty (reusing buf's
-// storage for it), and whether the stream was cut off.
-func (st *stream) take(buf []item) ([]item, bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q := st.queue
-	st.queue, st.queued = buf[:0], 0
-	return q, st.cut
-}
-
-var keepAliveComment = []byte(": keep-alive\n\n")
-
 // errSlow ends a stream whose client does not keep up.
 var errSlow = errors.New("sse: slow consumer")
 
-// writer sends a stream's queue to its client.
-type writer struct {
-	w       http.ResponseWriter
-	rc      *http.ResponseController
-	epoch   string
-	timeout time.Duration
-	buf     []byte
+// cutOff ends the stream as a slow consumer: a write under way fails at
+// once, and the writer stops.
+func (st *stream) cutOff() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.cut || st.ended {
+		return
+	}
+	st.cut = true
+	st.rc.SetWriteDeadline(time.Now()) // not supported: the writer stops at its next write
+	st.signal()
 }
 
-// run writes st out until ctx or done ends, the client fails, or st is
-// cut off: each wake-up drains the whole queue into one write and one
-// flush, and a comment goes out after keepAlive of silence.
-func (wr *writer) run(ctx context.Context, st *stream, done <-chan struct{}, keepAlive time.Duration) error {
-	timer := time.NewTimer(keepAlive)
-	defer timer.Stop()
-	var batch []item
-	for {
-		var cut bool
-		batch, cut = st.take(batch)
-		if cut {
-			return errSlow
+// arm bounds the next write by timeout, unless the stream is cut off.
+func (st *stream) arm(timeout time.Duration) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.cut {
+		return errSlow
+	}
+	st.rc.SetWriteDeadline(time.Now().Add(timeout))
+	return nil
+}
+
+// end marks the writer gone, and reports whether the stream was cut off.
+func (st *stream) end() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ended = true
+	return st.cut
+}
+
+// attach makes st a listener of its topics. Its cursor starts at the
+// point live messages are numbered from, or, to resume, at lastID; each
+// destination whose messages after lastID are not all buffered opens the
+// stream with a gap event, and then whatever is buffered after lastID is
+// replayed. It reports false if the hub is closed.
+func (h *hub) attach(st *stream, lastID string, resume bool) bool {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return false
+	}
+	last, ok := parseID(lastID, h.epoch)
+	if last > h.seq {
+		ok = false // from the future: not ours
+	}
+	if !ok {
+		last = 0
+	}
+	st.start = h.seq
+	st.cursor.Store(h.seq)
+	if resume {
+		st.cursor.Store(last)
+		st.lastID = lastID
+	}
+	for i, t := range st.topics {
+		st.floors[i] = t.evicted.Load()
+		st.next[i] = t.after(st.cursor.Load())
+		if resume && (!ok || last < t.since || st.floors[i] > last) {
+			st.gaps = append(st.gaps, t.name)
 		}
-		if len(batch) > 0 {
-			err := wr.write(batch)
-			clear(batch) // drop references to sent bytes
-			if err != nil {
-				return err
+	}
+	h.mu.Unlock()
+	// Listening after the cursor is set is enough: a message the waker
+	// does not wake st for was in the ring before st listened, and the
+	// writer's first collect, after this, finds it.
+	for i, t := range st.topics {
+		t.listen(listener{st: st, floor: st.floors[i]})
+	}
+	st.signal()
+	return true
+}
+
+// detach removes st from its topics' listeners and releases them.
+func (h *hub) detach(st *stream) {
+	for _, t := range st.topics {
+		t.unlisten(st)
+	}
+	h.release(st.topics)
+}
+
+// collect appends to batch, in increasing number, the messages of st's
+// topics numbered after its cursor and at most limit (the opening id
+// while the stream replays, and otherwise the last visible number), until
+// they hold maxBytes (at least one message), and moves the cursor past
+// them. done reports whether it took every one: the cursor is then at
+// limit. It fails with errSlow if a message the stream was not yet sent
+// has been dropped from a ring. It takes no lock: publishers never wait
+// for it.
+func (h *hub) collect(st *stream, opened bool, maxBytes int, batch []item) (_ []item, done bool, err error) {
+	limit := h.visible.Load() // first: every message up to it is in its ring
+	if !opened {
+		limit = st.start
+	}
+	cursor := st.cursor.Load()
+	for i, t := range st.topics {
+		if ev := t.evicted.Load(); ev > cursor && ev > st.floors[i] {
+			return batch, false, errSlow
+		}
+	}
+	for size := 0; size < maxBytes; {
+		// The oldest next message: at most MaxDestinations to compare.
+		var next *item
+		var from int
+		for i, t := range st.topics {
+			it, dropped := t.get(st.next[i])
+			if dropped {
+				return batch, false, errSlow
 			}
-			timer.Reset(keepAlive)
-		}
-		select {
-		case <-st.wake:
-		case <-timer.C:
-			if err := wr.send(keepAliveComment); err != nil {
-				return err
+			if it != nil && it.seq <= limit && (next == nil || it.seq < next.seq) {
+				next, from = it, i
 			}
-			timer.Reset(keepAlive)
-		case <-ctx.Done():
-			return nil
-		case <-done:
-			return nil
 		}
-	}
-}
-
-// write sends batch with one Write and one Flush.
-func (wr *writer) write(batch []item) error {
-	b := wr.buf[:0]
-	for _, it := range batch {
-		if it.seq != 0 {
-			b = appendID(b, wr.epoch, it.seq)
+		if next == nil {
+			st.cursor.Store(limit)
+			return batch, true, nil
 		}
-		b = append(b, it.data...)
+		batch = append(batch, *next)
+		size += len(next.data) + idLineLen
+		st.next[from]++
+		cursor = next.seq
 	}
-	err := wr.send(b)
-	if cap(b) > 1<<20 {
-		b = nil // do not keep a large buffer for an idle stream
-	}
-	wr.buf = b
-	return err
+	st.cursor.Store(cursor)
+	return batch, false, nil
 }
 
-func (wr *writer) send(b []byte) error {
-	wr.deadline(time.Now().Add(wr.timeout))
-	if _, err := wr.w.Write(b); err != nil {
-		return err
-	}
-	return wr.rc.Flush()
-}
+// idLineLen is about the size of an id line, counted with each message.
+const idLineLen = 32
 
-// deadline sets the write deadline where the ResponseWriter supports it.
-// Without that support, a stuck client holds its stream until it goes.
-func (wr *writer) deadline(t time.Time) { wr.rc.SetWriteDeadline(t) }
+var retryField = []byte("retry: " + strconv.Itoa(retryMillis) + "\n\n")

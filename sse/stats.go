@@ -1,0 +1,17 @@
+package sse
+
+// Stats are counters of a Server, for operators.
+type Stats struct {
+	Streams       int    // streams open now
+	Topics        int    // destinations listened to, idle ones included
+	IdleTopics    int    // destinations no stream listens to, kept for BufferAge
+	SlowConsumers uint64 // streams ever ended as slow consumers
+}
+
+// Stats returns the Server's counters now. It is safe to call at any time.
+func (s *Server) Stats() Stats {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Stats{Streams: h.streams, Topics: len(h.topics), IdleTopics: h.idles.n, SlowConsumers: h.slow.Load()}
+}
