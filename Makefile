@@ -5,6 +5,8 @@
 #   make deps     install missing Debian and npm packages (scripts/deps.sh)
 #   make test     deps, build, go vet, go test -race, short fuzz runs,
 #                 stomp.py interop tests, Node end-to-end tests
+#   make hostile  the hostile-load suite against bin/stompbox (< 3 min)
+#   make soak     the same cases, ten times longer (HOSTILE_SCALE=10)
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
 
@@ -22,7 +24,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor test vet gotest fuzz interop e2e bench clean
+.PHONY: build run deps npm-deps vendor test vet gotest fuzz interop e2e bench hostile soak clean
 
 build: vendor
 	$(GO) build -o $(BIN) ./cmd/stompbox
@@ -47,8 +49,20 @@ test: deps build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory hostile
 	$(MAKE) --no-print-directory interop
 	$(NODE) --test --test-concurrency=1 test/e2e/*.test.mjs
+
+# Attacks on a running bin/stompbox, each beside a bystander who must keep
+# chatting; resources must come back near their baseline. Its table goes to
+# test-results/hostile.md. Needs `make build` first.
+HOSTILE_SCALE ?= 1
+hostile:
+	STOMPBOX_HOSTILE=1 HOSTILE_SCALE=$(HOSTILE_SCALE) STOMPBOX_BIN=$(CURDIR)/$(BIN) \
+		$(GO) test -count=1 -v -timeout 30m ./test/hostile/
+
+soak:
+	$(MAKE) --no-print-directory hostile HOSTILE_SCALE=10
 
 # stomp.py (Debian's python3-stomp) against bin/stompbox over TCP, STOMP
 # 1.0, 1.1 and 1.2. Needs `make deps` and `make build` first.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/limit"
 )
 
 // A Server is the Server-Sent Events endpoint: an http.Handler streaming
@@ -21,8 +22,7 @@ type Server struct {
 	log *slog.Logger
 	hub *hub
 
-	streamsFull rateLog // warns of requests refused for MaxStreams
-	topicsFull  rateLog // warns of requests refused for MaxTopics
+	warn *limit.Warner // requests refused for a budget, at most one warning a second each
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -34,8 +34,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.setDefaults()
 	return &Server{cfg: cfg, log: cfg.Logger, hub: newHub(&cfg),
-		streamsFull: rateLog{log: cfg.Logger, every: time.Second},
-		topicsFull:  rateLog{log: cfg.Logger, every: time.Second},
+		warn: limit.NewWarner(cfg.Logger, time.Second),
 	}
 }
 
@@ -81,7 +80,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := s.hub
 	if err := h.enterStream(); err != nil {
 		if err == h.errStreams {
-			s.streamsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			s.warn.Warn("sse: stream refused (MaxStreams)", "remote", r.RemoteAddr, "err", err)
 			w.Header().Set("Retry-After", retryAfter)
 			refuse(w, http.StatusServiceUnavailable, err.Error())
 			return
@@ -93,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	topics, err := h.acquire(r.Context(), dests)
 	if err != nil {
 		if err == h.errTopics {
-			s.topicsFull.Warn("sse: stream refused", "remote", r.RemoteAddr, "err", err)
+			s.warn.Warn("sse: stream refused (MaxTopics)", "remote", r.RemoteAddr, "err", err)
 			w.Header().Set("Retry-After", retryAfter)
 			refuse(w, http.StatusServiceUnavailable, err.Error())
 			return

@@ -11,6 +11,7 @@ import (
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/server"
+	"github.com/stompbox/stompbox/sse"
 )
 
 // options are the command's settings, from flags and the environment.
@@ -24,6 +25,7 @@ type options struct {
 	debugAddr      string
 	stomp          server.Config       // limits and timeouts; the rest is set by run
 	broker         broker.MemoryConfig // the in-memory broker's budgets
+	sse            sse.Config          // the event stream endpoint's budgets
 
 	maxConns, maxConnsPerIP                     int
 	readHeaderTimeout, readTimeout, idleTimeout time.Duration
@@ -69,6 +71,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Int64Var(&bc.MaxBytes, "max-broker-bytes", broker.DefaultMaxBytes, "bytes all queues hold together")
 	fs.IntVar(&bc.MaxDestinations, "max-destinations", broker.DefaultMaxDestinations, "destinations the broker knows at once (with a subscriber or held messages)")
 	fs.IntVar(&bc.MaxPatterns, "max-patterns", broker.DefaultMaxPatterns, "pattern subscriptions (/topic/rooms.*) of all sessions together")
+	ec := &o.sse
+	fs.IntVar(&ec.MaxStreams, "max-sse-streams", sse.DefaultMaxStreams, "SSE streams (GET /events) open at once")
+	fs.IntVar(&ec.MaxTopics, "sse-max-topics", sse.DefaultMaxTopics, "destinations SSE streams listen to at once, idle ones included")
+	fs.IntVar(&ec.MaxIdleTopics, "sse-max-idle-topics", sse.DefaultMaxIdleTopics, "destinations kept for resuming after their last SSE stream left")
+	fs.IntVar(&ec.MaxLastEventID, "sse-max-last-event-id", sse.DefaultMaxLastEventID, "longest Last-Event-ID honoured (and quoted in a gap event); longer ones are ignored")
 	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
 	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
 	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")

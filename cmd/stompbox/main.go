@@ -84,7 +84,9 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	stomp := server.New(cfg)
 	router.Users = stomp
 
-	events := sse.New(sse.Config{Broker: b, Logger: log})
+	ec := o.sse
+	ec.Broker, ec.Logger = b, log
+	events := sse.New(ec)
 
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)
@@ -138,6 +140,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 				"connections": conns.Stats(),
 				"stomp":       stomp.Stats(),
 				"broker":      b.Stats(),
+				"sse":         events.Stats(),
 			}
 		}), ReadHeaderTimeout: o.readHeaderTimeout}
 		go func() { errc <- ds.Serve(dl) }()

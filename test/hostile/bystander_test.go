@@ -121,8 +121,10 @@ type result struct {
 }
 
 // finish stops sending, waits for the last messages, and fails the test if
-// any was lost or its p99 latency was over a second (a liveness check, not
-// a speed test: the attack shares the machine's two cores).
+// any was lost or its p99 latency was over two seconds: a liveness check,
+// not a speed test, since the attacker, the bystander and the server share
+// the machine's two cores (pushing 1.4 GB to 2,000 SSE streams saturates
+// both for a second).
 func (b *bystander) finish(t *testing.T) result {
 	t.Helper()
 	close(b.stop)
@@ -151,7 +153,7 @@ func (b *bystander) finish(t *testing.T) result {
 	if r.sent == 0 || r.lost > 0 {
 		t.Errorf("bystander sent %d and lost %d", r.sent, r.lost)
 	}
-	if r.p99 > time.Second {
+	if r.p99 > 2*time.Second {
 		t.Errorf("bystander p99 latency %s", r.p99)
 	}
 	return r
