@@ -77,11 +77,17 @@ func start(t *testing.T, args ...string) *server {
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
 		select {
-		case <-done:
+		case err := <-done:
+			// SIGTERM is a clean shutdown: exit 0. A crash, or a data race
+			// under a -race build (exit 66), fails the case.
+			if err != nil {
+				t.Errorf("the server exited with %v", err)
+			}
 		case <-time.After(15 * time.Second):
+			t.Errorf("the server did not stop within 15 s of SIGTERM")
 			cmd.Process.Kill()
 			<-done
 		}
