@@ -153,9 +153,18 @@ type sample struct {
 
 func (s *server) sample(t *testing.T) sample {
 	t.Helper()
-	pid := s.cmd.Process.Pid
+	sm := s.procSample()
+	v := s.vars(t)
+	sm.Goroutines = int(counter(v, "goroutines"))
+	sm.Heap = int64(counter(v, "memory", "heap_inuse"))
+	return sm
+}
+
+// procSample reads the server's RSS and open fds from /proc.
+func (s *server) procSample() sample {
+	dir := "/proc/" + strconv.Itoa(s.cmd.Process.Pid)
 	var sm sample
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
+	if b, err := os.ReadFile(dir + "/status"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)
@@ -163,12 +172,9 @@ func (s *server) sample(t *testing.T) sample {
 			}
 		}
 	}
-	if fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); err == nil {
+	if fds, err := os.ReadDir(dir + "/fd"); err == nil {
 		sm.Fds = len(fds)
 	}
-	v := s.vars(t)
-	sm.Goroutines = int(counter(v, "goroutines"))
-	sm.Heap = int64(counter(v, "memory", "heap_inuse"))
 	return sm
 }
 
@@ -178,7 +184,6 @@ func (s *server) watch(t *testing.T) (stop func() sample) {
 	var mu sync.Mutex
 	var peak sample
 	quit, done := make(chan struct{}), make(chan struct{})
-	pid := s.cmd.Process.Pid
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(100 * time.Millisecond)
@@ -189,18 +194,7 @@ func (s *server) watch(t *testing.T) (stop func() sample) {
 				return
 			case <-tick.C:
 			}
-			var sm sample
-			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
-				for _, line := range strings.Split(string(b), "\n") {
-					if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-						kb, _ := strconv.ParseInt(f[1], 10, 64)
-						sm.RSS = kb << 10
-					}
-				}
-			}
-			if fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd"); err == nil {
-				sm.Fds = len(fds)
-			}
+			sm := s.procSample()
 			if resp, err := debugClient.Get("http://" + s.debug + "/debug/vars"); err == nil {
 				var v map[string]any
 				json.NewDecoder(resp.Body).Decode(&v)

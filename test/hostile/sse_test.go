@@ -160,4 +160,3 @@ func TestHostileSSEStreams(t *testing.T) {
 		return fmt.Sprintf("%d streams, one 700 KB message: all received it, RSS +%d MB; stream %d: 503 MaxStreams", streams, grew>>20, streams+1)
 	})
 }
-
