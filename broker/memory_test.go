@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -342,19 +343,23 @@ func TestPrivateQueueDoesNotHold(t *testing.T) {
 // Publishing costs what matches, not how many pattern subscriptions exist:
 // compare patterns=0 with patterns=50000.
 func BenchmarkPublishWithPatterns(b *testing.B) {
-	for _, n := range []int{0, 1000, 50000} {
-		b.Run(fmt.Sprint("patterns=", n), func(b *testing.B) {
-			ctx := context.Background()
-			br := NewMemory()
-			for i := range n {
-				br.Subscribe(ctx, &Subscription{ID: fmt.Sprint(i), Destination: fmt.Sprintf("/topic/p.%d.*", i), Subscriber: discard{}})
-			}
-			br.Subscribe(ctx, &Subscription{ID: "x", Destination: "/topic/chat", Subscriber: discard{}})
-			m := NewMessage("/topic/chat", nil, []byte("hi"))
-			b.ReportAllocs()
-			for b.Loop() {
-				br.Publish(ctx, m)
-			}
-		})
+	// Shapes: distinct prefixes (p.N.*), and one prefix with distinct
+	// suffixes (*.N), which a prefix-only index would scan.
+	for _, shape := range []string{"/topic/p.%d.*", "/topic/*.%d"} {
+		for _, n := range []int{0, 1000, 50000} {
+			b.Run(fmt.Sprintf("shape=%s/patterns=%d", strings.ReplaceAll(shape, "/", ""), n), func(b *testing.B) {
+				ctx := context.Background()
+				br := NewMemory()
+				for i := range n {
+					br.Subscribe(ctx, &Subscription{ID: fmt.Sprint(i), Destination: fmt.Sprintf(shape, i), Subscriber: discard{}})
+				}
+				br.Subscribe(ctx, &Subscription{ID: "x", Destination: "/topic/chat", Subscriber: discard{}})
+				m := NewMessage("/topic/chat", nil, []byte("hi"))
+				b.ReportAllocs()
+				for b.Loop() {
+					br.Publish(ctx, m)
+				}
+			})
+		}
 	}
 }

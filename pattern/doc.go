@@ -16,7 +16,16 @@
 // A matched variable never contains "/". Patterns are immutable and safe
 // for concurrent use.
 //
-// An [Index] holds many patterns (a broker's pattern subscriptions) and
-// finds those matching a destination at a cost that depends on what
-// matches, not on how many it holds.
+// # Many patterns
+//
+// An Index holds many patterns, each with a value (a subscription, say),
+// and finds the values whose pattern matches a destination. Its cost
+// follows the patterns that could match, not how many it holds: a trie by
+// segment looks each literal segment up in a map, each wildcard segment
+// up once per distinct shape of prefix and suffix, and matches what comes
+// after a ** backwards from the destination's end. Match does not
+// allocate; Add and Remove cost the pattern's length, and Remove prunes
+// what the pair alone kept, so churn of unique patterns does not grow the
+// index. An Index is not safe for concurrent use; the caller locks, and
+// Match only reads, so a sync.RWMutex lets matches run together.
 package pattern

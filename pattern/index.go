@@ -1,222 +1,336 @@
 package pattern
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // An Index maps patterns to values and finds the values whose pattern
-// matches a destination, at a cost that depends on what matches, not on how
-// many patterns it holds: patterns share a trie keyed by segment. At each
-// node, literal segments are found by one map lookup; segments with a * or
-// a {variable} are grouped by their literal prefix, and only the groups
-// whose prefix the destination's segment starts with are looked at; a **
-// tries each remaining suffix of the destination against the rest.
+// matches a destination, at a cost that follows the patterns that could
+// match it rather than all the patterns it holds.
 //
 // The zero value is empty and ready to use. An Index is not safe for
-// concurrent use: the caller locks.
+// concurrent use, except that Match only reads: calls to Match may run
+// together as long as no Add or Remove runs with them (a sync.RWMutex fits).
 type Index[V comparable] struct {
 	root node[V]
 	n    int
 }
 
+// A node is one position in a trie keyed by pattern segment. From the
+// root, a path spells a pattern's segments in order up to its **, if it
+// has one; the ** steps into rest, and from there the path spells the
+// segments after the ** backwards, from the last. So a destination is
+// matched forwards up to a **, then backwards from its end, and a ** never
+// has to try each length it might take.
 type node[V comparable] struct {
-	lit    map[string]*node[V]
-	wild   map[string][]*wildEdge[V] // by literal prefix
-	lens   []int                     // the distinct prefix lengths in wild, ascending
-	double *node[V]                  // the rest of patterns after a **
-	vals   []V                       // values of patterns that end here
+	lit    map[string]*node[V]    // literal segments
+	wild   map[wildKey][]named[V] // *, {name}, and either with a literal prefix/suffix
+	shapes []shape                // the distinct shapes of wild's keys, shortest first
+	rest   *node[V]               // the patterns with ** here
+	vals   bag[V]                 // the patterns that end here
 }
 
-// A wildEdge is a * or {variable} segment with its literal prefix and
-// suffix; patterns whose segment has the same shape share it.
-type wildEdge[V comparable] struct {
-	seg  segment
+// A wildKey is a non-literal segment: prefix*suffix, or prefix{name}suffix
+// for any name.
+type wildKey struct {
+	prefix, suffix string
+	capture        bool
+}
+
+// A named child is the child for one name of a wildKey: "" for a *, the
+// variable's name for a capture. Names match alike but are kept apart so
+// that a pattern keeps its own path: Remove("/{b}") does not take what
+// Add("/{a}") put in. A key rarely has more than one or two.
+type named[V comparable] struct {
+	name string
 	next *node[V]
 }
 
-// Len returns how many entries the index holds.
-func (x *Index[V]) Len() int { return x.n }
+// A shape stands for the wild keys of one prefix length, suffix length and
+// kind. Matching a segment looks each shape up once, with the segment's
+// own prefix and suffix of those lengths, instead of trying every key.
+type shape struct {
+	plen, slen int
+	capture    bool
+	n          int // keys of this shape in wild
+}
 
-// Add adds the entry (p, v). Adding the same pair twice makes two entries.
+// Add adds the pair (p, v). Adding a pair twice makes Match yield v twice.
 func (x *Index[V]) Add(p *Pattern, v V) {
 	n := &x.root
-	for _, s := range p.segs {
-		n = n.child(s, true)
+	for d := range p.segs {
+		n = n.child(p, d, true)
 	}
-	n.vals = append(n.vals, v)
+	n.vals.add(v)
 	x.n++
 }
 
-// Remove removes one entry (p, v) added before and reports whether there
-// was one. Nodes left empty are pruned, so adding and removing patterns
-// forever does not grow the index.
+// Remove removes one pair (p, v) added before, matching p by its text
+// (p.String()), and reports whether there was one. What the pair alone
+// kept in the index goes with it.
 func (x *Index[V]) Remove(p *Pattern, v V) bool {
-	path := make([]*node[V], 0, len(p.segs)+1)
-	n := &x.root
-	path = append(path, n)
-	for _, s := range p.segs {
-		if n = n.child(s, false); n == nil {
-			return false
-		}
-		path = append(path, n)
-	}
-	i := slices.Index(n.vals, v)
-	if i < 0 {
+	if !x.root.remove(p, 0, v) {
 		return false
 	}
-	n.vals = slices.Delete(n.vals, i, i+1)
-	if len(n.vals) == 0 {
-		n.vals = nil
-	}
 	x.n--
-	for k := len(p.segs) - 1; k >= 0; k-- {
-		if !path[k+1].empty() {
-			break
+	return true
+}
+
+// Len returns the number of pairs in the index.
+func (x *Index[V]) Len() int { return x.n }
+
+// Match calls yield with the value of each pair whose pattern matches the
+// destination segs (from Split), once per pair, in no particular order,
+// until yield returns false. It neither allocates nor changes the index.
+func (x *Index[V]) Match(segs []string, yield func(V) bool) {
+	x.root.match(segs, 0, len(segs), false, yield)
+}
+
+// match yields the values below n that match segs[lo:hi]. Forwards, a
+// pattern ends here only if nothing is left; backwards (after a **, which
+// takes whatever the two ends leave it), every node reached completes the
+// patterns that end there.
+func (n *node[V]) match(segs []string, lo, hi int, back bool, yield func(V) bool) bool {
+	if (back || lo == hi) && !n.vals.each(yield) {
+		return false
+	}
+	if n.rest != nil && !n.rest.match(segs, lo, hi, true, yield) {
+		return false
+	}
+	if lo == hi {
+		return true
+	}
+	var s string
+	if back {
+		hi--
+		s = segs[hi]
+	} else {
+		s = segs[lo]
+		lo++
+	}
+	if c := n.lit[s]; c != nil && !c.match(segs, lo, hi, back, yield) {
+		return false
+	}
+	for _, sh := range n.shapes {
+		if sh.plen+sh.slen > len(s) {
+			break // shapes are shortest first
 		}
-		path[k].drop(p.segs[k], path[k+1])
+		if sh.capture && sh.plen+sh.slen == len(s) {
+			continue // a variable is never empty
+		}
+		for _, c := range n.wild[wildKey{s[:sh.plen], s[len(s)-sh.slen:], sh.capture}] {
+			if !c.next.match(segs, lo, hi, back, yield) {
+				return false
+			}
+		}
 	}
 	return true
 }
 
-// Match calls yield with the value of every entry whose pattern matches
-// the destination segs (as Split returns them), once per entry, until yield
-// returns false.
-func (x *Index[V]) Match(segs []string, yield func(V) bool) {
-	x.root.match(segs, yield)
+// step returns what p spells at depth d of its path: its segments up to
+// the **, then the ** (rest is true), then the segments after it from the
+// last. The path is as long as p has segments.
+func step(p *Pattern, d int) (s segment, rest bool) {
+	switch {
+	case p.double < 0 || d < p.double:
+		return p.segs[d], false
+	case d == p.double:
+		return segment{}, true
+	}
+	return p.segs[len(p.segs)-(d-p.double)], false
 }
 
-func (n *node[V]) empty() bool {
-	return len(n.vals) == 0 && len(n.lit) == 0 && len(n.wild) == 0 && n.double == nil
-}
-
-// wildKey is the group of a * or {variable} segment.
-func wildKey(s segment) string { return s.prefix }
-
-// sameShape reports whether two non-literal segments match the same
-// destination segments: the variable's name does not matter.
-func sameShape(a, b segment) bool {
-	return a.kind == b.kind && a.prefix == b.prefix && a.suffix == b.suffix
-}
-
-// child returns the node under n for segment s, creating it if create.
-func (n *node[V]) child(s segment, create bool) *node[V] {
-	switch s.kind {
-	case literal:
+// child returns n's child for step d of p, making it if create is set, or
+// nil.
+func (n *node[V]) child(p *Pattern, d int, create bool) *node[V] {
+	s, rest := step(p, d)
+	switch {
+	case rest:
+		if n.rest == nil && create {
+			n.rest = new(node[V])
+		}
+		return n.rest
+	case s.kind == literal:
 		c := n.lit[s.prefix]
 		if c == nil && create {
 			if n.lit == nil {
 				n.lit = make(map[string]*node[V])
 			}
-			c = &node[V]{}
+			c = new(node[V])
 			n.lit[s.prefix] = c
 		}
 		return c
-	case double:
-		if n.double == nil && create {
-			n.double = &node[V]{}
-		}
-		return n.double
 	}
-	k := wildKey(s)
-	for _, e := range n.wild[k] {
-		if sameShape(e.seg, s) {
-			return e.next
+	k := wildKey{s.prefix, s.suffix, s.kind == capture}
+	cs := n.wild[k]
+	for _, c := range cs {
+		if c.name == s.name {
+			return c.next
 		}
 	}
 	if !create {
 		return nil
 	}
 	if n.wild == nil {
-		n.wild = make(map[string][]*wildEdge[V])
+		n.wild = make(map[wildKey][]named[V])
 	}
-	if len(n.wild[k]) == 0 {
-		if i, found := slices.BinarySearch(n.lens, len(k)); !found {
-			n.lens = slices.Insert(n.lens, i, len(k))
-		}
+	if cs == nil {
+		n.addShape(len(k.prefix), len(k.suffix), k.capture)
 	}
-	e := &wildEdge[V]{seg: s, next: &node[V]{}}
-	n.wild[k] = append(n.wild[k], e)
-	return e.next
+	c := new(node[V])
+	n.wild[k] = append(cs, named[V]{s.name, c})
+	return c
 }
 
-// drop removes the empty child c reached from n by segment s.
-func (n *node[V]) drop(s segment, c *node[V]) {
-	switch s.kind {
-	case literal:
+// unlink drops n's child for step d of p, which has become empty.
+func (n *node[V]) unlink(p *Pattern, d int) {
+	s, rest := step(p, d)
+	switch {
+	case rest:
+		n.rest = nil
+	case s.kind == literal:
 		delete(n.lit, s.prefix)
 		if len(n.lit) == 0 {
-			n.lit = nil
+			n.lit = nil // a map never shrinks; let it go
 		}
-		return
-	case double:
-		n.double = nil
-		return
-	}
-	k := wildKey(s)
-	n.wild[k] = slices.DeleteFunc(n.wild[k], func(e *wildEdge[V]) bool { return e.next == c })
-	if len(n.wild[k]) > 0 {
-		return
-	}
-	delete(n.wild, k)
-	if i, found := slices.BinarySearch(n.lens, len(k)); found && !n.hasPrefixLen(len(k)) {
-		n.lens = slices.Delete(n.lens, i, i+1)
-	}
-	if len(n.wild) == 0 {
-		n.wild, n.lens = nil, nil
+	default:
+		k := wildKey{s.prefix, s.suffix, s.kind == capture}
+		cs := slices.DeleteFunc(n.wild[k], func(c named[V]) bool { return c.name == s.name })
+		if len(cs) > 0 {
+			n.wild[k] = cs
+			return
+		}
+		delete(n.wild, k)
+		if len(n.wild) == 0 {
+			n.wild = nil
+		}
+		n.removeShape(len(k.prefix), len(k.suffix), k.capture)
 	}
 }
 
-func (n *node[V]) hasPrefixLen(l int) bool {
-	for k := range n.wild {
-		if len(k) == l {
+func (n *node[V]) remove(p *Pattern, d int, v V) bool {
+	if d == len(p.segs) {
+		return n.vals.remove(v)
+	}
+	c := n.child(p, d, false)
+	if c == nil || !c.remove(p, d+1, v) {
+		return false
+	}
+	if c.empty() {
+		n.unlink(p, d)
+	}
+	return true
+}
+
+func (n *node[V]) empty() bool {
+	return n.lit == nil && n.wild == nil && n.rest == nil && n.vals.empty()
+}
+
+func (n *node[V]) addShape(plen, slen int, capture bool) {
+	i := 0
+	for ; i < len(n.shapes); i++ {
+		sh := &n.shapes[i]
+		if sh.plen == plen && sh.slen == slen && sh.capture == capture {
+			sh.n++
+			return
+		}
+		if sh.plen+sh.slen > plen+slen {
+			break
+		}
+	}
+	n.shapes = append(n.shapes, shape{})
+	copy(n.shapes[i+1:], n.shapes[i:])
+	n.shapes[i] = shape{plen: plen, slen: slen, capture: capture, n: 1}
+}
+
+func (n *node[V]) removeShape(plen, slen int, capture bool) {
+	for i := range n.shapes {
+		sh := &n.shapes[i]
+		if sh.plen == plen && sh.slen == slen && sh.capture == capture {
+			if sh.n--; sh.n == 0 {
+				n.shapes = append(n.shapes[:i], n.shapes[i+1:]...)
+				if len(n.shapes) == 0 {
+					n.shapes = nil
+				}
+			}
+			return
+		}
+	}
+}
+
+// bagMax is the most values a bag keeps in a slice. Past it, the bag
+// counts them in a map so that Remove does not scan thousands of
+// subscribers to one popular pattern.
+const bagMax = 16
+
+// A bag holds the values of the pairs whose pattern ends at one node,
+// repeats kept: a slice while small, then a map of counts until it empties.
+type bag[V comparable] struct {
+	list  []V
+	count map[V]int
+}
+
+func (b *bag[V]) empty() bool { return len(b.list) == 0 && len(b.count) == 0 }
+
+func (b *bag[V]) add(v V) {
+	if b.count != nil {
+		b.count[v]++
+		return
+	}
+	if len(b.list) < bagMax {
+		b.list = append(b.list, v)
+		return
+	}
+	b.count = make(map[V]int, 2*bagMax)
+	for _, w := range b.list {
+		b.count[w]++
+	}
+	b.count[v]++
+	b.list = nil
+}
+
+func (b *bag[V]) remove(v V) bool {
+	if b.count != nil {
+		c, ok := b.count[v]
+		switch {
+		case !ok:
+			return false
+		case c > 1:
+			b.count[v] = c - 1
+		default:
+			delete(b.count, v)
+			if len(b.count) == 0 {
+				b.count = nil
+			}
+		}
+		return true
+	}
+	for i, w := range b.list {
+		if w == v {
+			last := len(b.list) - 1
+			b.list[i] = b.list[last]
+			var zero V
+			b.list[last] = zero // drop the reference
+			b.list = b.list[:last]
+			if last == 0 {
+				b.list = nil
+			}
 			return true
 		}
 	}
 	return false
 }
 
-// match yields the values under n matching segs; it returns false once
-// yield has.
-func (n *node[V]) match(segs []string, yield func(V) bool) bool {
-	if n.double != nil {
-		// ** takes zero or more segments; what follows it in a pattern has
-		// a fixed number of segments, so each entry matches at one split.
-		for i := 0; i <= len(segs); i++ {
-			if !n.double.match(segs[i:], yield) {
-				return false
-			}
+func (b *bag[V]) each(yield func(V) bool) bool {
+	for _, v := range b.list {
+		if !yield(v) {
+			return false
 		}
 	}
-	if len(segs) == 0 {
-		for _, v := range n.vals {
+	for v, c := range b.count {
+		for range c {
 			if !yield(v) {
-				return false
-			}
-		}
-		return true
-	}
-	s, rest := segs[0], segs[1:]
-	if c := n.lit[s]; c != nil && !c.match(rest, yield) {
-		return false
-	}
-	for _, l := range n.lens {
-		if l > len(s) {
-			break
-		}
-		for _, e := range n.wild[s[:l]] {
-			if e.seg.matches(s) && !e.next.match(rest, yield) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// matches reports whether a * or {variable} segment matches part.
-func (s segment) matches(part string) bool {
-	if len(part) < len(s.prefix)+len(s.suffix) || !strings.HasSuffix(part, s.suffix) {
-		return false
-	}
-	return s.kind != capture || len(part) > len(s.prefix)+len(s.suffix)
 }
