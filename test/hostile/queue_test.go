@@ -98,7 +98,9 @@ func publishSeq(t *testing.T, s *server, dest string, n, size int) {
 // client-individual ones, and through a client-individual one that dies
 // half-way and another that takes over.
 func TestHostileDeepQueue(t *testing.T) {
-	s := start(t, "-max-held", "1000000")
+	// Budgets big enough for the backlog at any HOSTILE_SCALE: this case is
+	// about draining, not refusing.
+	s := start(t, "-max-held", "10000000", "-max-queue-bytes", "4294967296", "-max-broker-bytes", "8589934592")
 	n := 20000 * scale
 	attack(t, s, 32<<20, func() string {
 		publishSeq(t, s, "/queue/deep-auto", n, 1024)
@@ -172,7 +174,7 @@ func TestHostileDeepQueue(t *testing.T) {
 // one gets everything else, then the stuck one's share once it goes. The
 // server starts no goroutine per message meanwhile.
 func TestHostileStuckQueueConsumer(t *testing.T) {
-	s := start(t)
+	s := start(t, "-max-held", "10000000")
 	n := 5000 * scale
 	attack(t, s, 16<<20, func() string {
 		stuck := connectTCP(t, s)
