@@ -1,11 +1,12 @@
 package server
 
 import (
-	"github.com/stompbox/stompbox/broker"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 )
 
@@ -191,14 +192,7 @@ func (s *session) writeLoop() {
 // written settles the in-flight count of the ack:auto queue messages in a
 // batch that has been written, and resumes subscriptions that were starved.
 func (s *session) written(batch []outFrame) {
-	any := false
-	for i := range batch {
-		if batch[i].sub != nil {
-			any = true
-			break
-		}
-	}
-	if !any {
+	if !slices.ContainsFunc(batch, func(o outFrame) bool { return o.sub != nil }) {
 		return
 	}
 	s.acks.mu.Lock()
