@@ -52,10 +52,8 @@ func (b *Memory) PublishAll(_ context.Context, ms []*Message) error {
 	}
 	// Admit each queue's messages as a whole: the worst case is that none
 	// finds a subscriber with room and all are held.
-	admitted := make([]*destination, 0, len(names))
-	var reserved []int64
+	var reserved int64
 	for _, name := range names {
-		d := locked[name]
 		var n int64
 		count := 0
 		for _, m := range ms {
@@ -64,14 +62,11 @@ func (b *Memory) PublishAll(_ context.Context, ms []*Message) error {
 				count++
 			}
 		}
-		if err := b.admit(d, n, count); err != nil {
-			for i := range admitted {
-				b.unadmit(reserved[i])
-			}
+		if err := b.admit(locked[name], n, count); err != nil {
+			b.unadmit(reserved)
 			return err
 		}
-		admitted = append(admitted, d)
-		reserved = append(reserved, n)
+		reserved += n
 	}
 	// Every queue message's bytes are reserved: a delivered one gives its
 	// share back, a held one keeps it.
