@@ -129,5 +129,3 @@ func TestIndexMatchStopsEarly(t *testing.T) {
 		t.Fatalf("yield called %d times after returning false", n)
 	}
 }
-
-
