@@ -184,3 +184,27 @@ func TestHeaderReachesHandlers(t *testing.T) {
 		t.Fatalf("subscribe handler answered %q, want %q", got, want)
 	}
 }
+
+// An application error reaches a sender that asked for a receipt as an
+// error from HandleSend (an ERROR frame, no RECEIPT); without a receipt the
+// handler's error goes to /user/queue/errors and HandleSend succeeds.
+func TestApplicationErrorWithReceiptIsAnError(t *testing.T) {
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	messaging.Handle(r, "/limited", func(ctx context.Context, body string) (string, error) {
+		return "", &messaging.Error{Code: "rate-limited", Message: "slow down"}
+	})
+	if ok, err := send(r, "/app/limited", "x"); !ok || err != nil {
+		t.Fatalf("without a receipt: handled=%v err=%v, want true <nil>", ok, err)
+	}
+	var h frame.Header
+	h.Add(frame.HdrReceipt, "r1")
+	ok, err := r.HandleSend(context.Background(), broker.NewMessage("/app/limited", h, []byte("x")))
+	var bad *messaging.BadMessageError
+	if !ok || !errors.As(err, &bad) {
+		t.Fatalf("with a receipt: handled=%v err=%v, want a BadMessageError", ok, err)
+	}
+	if got, want := bad.ClientError(), "rate-limited: slow down"; got != want {
+		t.Fatalf("client is told %q, want %q", got, want)
+	}
+}
