@@ -148,7 +148,7 @@ func (r *Router) HandleSend(ctx context.Context, m *broker.Message) (bool, error
 		return true, &BadMessageError{Destination: m.Destination, Err: ErrNoHandler}
 	}
 	_, err := h(withFrame(ctx, vars, m.Header), m)
-	if err != nil && m.Header.Has(frame.HdrReceipt) {
+	if err != nil && server.ReceiptRequested(ctx) {
 		// A RECEIPT would say the message was taken: a sender that asked
 		// for one hears of the refusal in an ERROR instead.
 		var ae *Error

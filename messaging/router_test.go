@@ -10,6 +10,7 @@ import (
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/messaging"
+	"github.com/stompbox/stompbox/server"
 )
 
 // inbox subscribes to destinations on a broker and records what arrives.
@@ -197,9 +198,7 @@ func TestApplicationErrorWithReceiptIsAnError(t *testing.T) {
 	if ok, err := send(r, "/app/limited", "x"); !ok || err != nil {
 		t.Fatalf("without a receipt: handled=%v err=%v, want true <nil>", ok, err)
 	}
-	var h frame.Header
-	h.Add(frame.HdrReceipt, "r1")
-	ok, err := r.HandleSend(context.Background(), broker.NewMessage("/app/limited", h, []byte("x")))
+	ok, err := r.HandleSend(server.WithReceipt(context.Background()), broker.NewMessage("/app/limited", nil, []byte("x")))
 	var bad *messaging.BadMessageError
 	if !ok || !errors.As(err, &bad) {
 		t.Fatalf("with a receipt: handled=%v err=%v, want a BadMessageError", ok, err)
