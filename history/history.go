@@ -88,7 +88,9 @@ type Store interface {
 	Rooms(ctx context.Context) ([]Room, error)
 	// Claim ties name to secretHash the first time it is called for name (within MaxNames) and
 	// returns nil; afterwards it returns nil when secretHash equals the stored hash (compare in
-	// constant time) and ErrNameTaken otherwise.
+	// constant time) and ErrNameTaken otherwise. An empty secretHash only
+	// checks: nil while name is unclaimed (nothing is stored), ErrNameTaken
+	// once it is claimed.
 	Claim(ctx context.Context, name string, secretHash []byte) error
 	// Close waits for pending writes, then releases the store. Later calls return ErrClosed
 	// (a second Close too).

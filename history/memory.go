@@ -203,6 +203,9 @@ func (s *Memory) Claim(ctx context.Context, name string, secretHash []byte) erro
 		}
 		return nil
 	}
+	if len(secretHash) == 0 {
+		return nil // only a check, and the name is free
+	}
 	if len(s.names) >= s.cfg.MaxNames {
 		return fmt.Errorf("%w (%d)", ErrTooManyNames, s.cfg.MaxNames)
 	}

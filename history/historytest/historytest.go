@@ -394,9 +394,11 @@ func testClaim(t *testing.T, open Open) {
 		{"Ann", h2, nil}, // names are exact strings: the caller folds case if it wants
 		{"bob", h2, nil},
 		{"bob", h1, history.ErrNameTaken},
-		{"", nil, nil}, // odd, but the caller validates
-		{"", nil, nil},
-		{"", h1, history.ErrNameTaken},
+		{"carl", nil, nil}, // no secret: only a check that the name is free...
+		{"carl", nil, nil},
+		{"carl", h1, nil}, // ...which stored nothing: the first secret claims it
+		{"carl", nil, history.ErrNameTaken},
+		{"carl", h2, history.ErrNameTaken},
 	}
 	for i, tt := range tests {
 		if i == 1 {

@@ -186,6 +186,9 @@ func (s *Store) Claim(ctx context.Context, name string, secretHash []byte) error
 	if found {
 		return compareHash(hash, secretHash)
 	}
+	if len(secretHash) == 0 {
+		return nil // only a check, and the name is free
+	}
 	res, err := s.write(ctx, &request{op: opClaim, name: name, hash: secretHash})
 	if err != nil {
 		return err

@@ -415,11 +415,11 @@ func (w *writer) claim(ctx context.Context, b *batch, name string, hash []byte) 
 	case !errors.Is(err, sql.ErrNoRows):
 		return result{}, fmt.Errorf("find name: %w", err)
 	}
+	if len(hash) == 0 {
+		return result{}, nil // only a check, and the name is free
+	}
 	if w.names >= w.cfg.MaxNames {
 		return result{err: fmt.Errorf("%w (%d)", history.ErrTooManyNames, w.cfg.MaxNames)}, nil
-	}
-	if hash == nil {
-		hash = []byte{} // NOT NULL: an empty hash is stored empty
 	}
 	if _, err := b.stmts.insertName.ExecContext(ctx, name, slices.Clone(hash), time.Now().UnixMilli()); err != nil {
 		return result{}, fmt.Errorf("insert name: %w", err)
