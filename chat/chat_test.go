@@ -1,0 +1,271 @@
+package chat_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/chat"
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/history"
+	"github.com/stompbox/stompbox/messaging"
+	"github.com/stompbox/stompbox/server"
+)
+
+// inbox records what the broker delivers to the destinations it listens to.
+type inbox struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (in *inbox) Deliver(_ *broker.Subscription, m *broker.Message) bool {
+	in.mu.Lock()
+	in.got = append(in.got, m.Destination+" "+string(m.Body))
+	in.mu.Unlock()
+	return true
+}
+
+func (in *inbox) take() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	got := in.got
+	in.got = nil
+	return got
+}
+
+// users stands in for the server: it records what goes to a session.
+type users struct{ inbox }
+
+func (u *users) PublishToUser(_ context.Context, user string, m *broker.Message) (int, error) {
+	u.Deliver(nil, m)
+	return 1, nil
+}
+
+func (u *users) PublishToSession(_ context.Context, id string, m *broker.Message) (int, error) {
+	u.Deliver(nil, &broker.Message{Destination: id + ":" + m.Destination, Body: m.Body})
+	return 1, nil
+}
+
+type fixture struct {
+	app    *chat.App
+	router *messaging.Router
+	topics *inbox
+	errs   *users
+	now    time.Time
+}
+
+func newFixture(t *testing.T, listen ...string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	b := broker.NewMemory()
+	f := &fixture{topics: &inbox{}, errs: &users{}, now: time.Unix(1_800_000_000, 0)}
+	f.router = messaging.NewRouter(messaging.Config{Broker: b, Logger: slog.New(slog.DiscardHandler)})
+	f.router.Users = f.errs
+	app, err := chat.New(ctx, chat.Config{
+		Store: history.NewMemory(history.MemoryConfig{}), Router: f.router,
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Register(f.router)
+	f.app = app
+	for _, d := range listen {
+		if err := b.Subscribe(ctx, &broker.Subscription{ID: d, Destination: d, Subscriber: f.topics}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// session connects a named session and returns its handler context.
+func (f *fixture) session(id, name string) context.Context {
+	s := &server.Session{ID: id, User: name}
+	ctx := server.WithSession(context.Background(), s)
+	f.app.OnEvent(ctx, server.Event{Type: server.Connected, Session: s})
+	return ctx
+}
+
+func (f *fixture) event(ctx context.Context, t server.EventType, subID, dest string) {
+	s, _ := server.SessionFrom(ctx)
+	f.app.OnEvent(ctx, server.Event{Type: t, Session: s, SubscriptionID: subID, Destination: dest})
+}
+
+func (f *fixture) send(t *testing.T, ctx context.Context, dest, body string, hdr ...string) {
+	t.Helper()
+	var h frame.Header
+	for i := 0; i+1 < len(hdr); i += 2 {
+		h.Add(hdr[i], hdr[i+1])
+	}
+	if ok, err := f.router.HandleSend(ctx, broker.NewMessage(dest, h, []byte(body))); !ok || err != nil {
+		t.Fatalf("SEND %s: handled=%v err=%v", dest, ok, err)
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"홍길동": true, "Bob Smith": true, strings.Repeat("가", 32): true,
+		strings.Repeat("가", 33): false, "a\tb": false, "a\x00b": false,
+		"홍길동\u200b": false, "\u202eevil": false, "a/b": false, "": false,
+	} {
+		if got := chat.ValidName(name) == ""; got != ok {
+			t.Errorf("ValidName(%q) ok=%v, want %v (%s)", name, got, ok, chat.ValidName(name))
+		}
+	}
+}
+
+func TestValidRoom(t *testing.T) {
+	for room, ok := range map[string]bool{
+		"lobby": true, "개발": true, "team-2_b": true, strings.Repeat("x", 40): true,
+		strings.Repeat("x", 41): false, "a.b": false, "a b": false, "*": false, "": false, "a/b": false,
+	} {
+		if got := chat.ValidRoom(room); got != ok {
+			t.Errorf("ValidRoom(%q) = %v, want %v", room, got, ok)
+		}
+	}
+}
+
+// A name joins with its first session in a room and leaves with its last,
+// however the session ends; a second subscription is not a second member.
+func TestPresence(t *testing.T) {
+	f := newFixture(t, chat.MembersTopic("lobby"))
+	tab1, tab2 := f.session("s1", "홍길동"), f.session("s2", "홍길동")
+	f.event(tab1, server.Subscribed, "a", "/topic/rooms.lobby")
+	f.event(tab1, server.Subscribed, "b", "/topic/rooms.lobby") // the same session, twice
+	f.event(tab2, server.Subscribed, "a", "/topic/rooms.lobby")
+	f.event(tab1, server.Subscribed, "c", "/topic/rooms.lobby.typing") // not presence
+	if got, want := f.topics.take(), []string{`/topic/rooms.lobby.members {"type":"join","name":"홍길동"}`}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("joins %q, want %q", got, want)
+	}
+	_, reply, _ := f.router.HandleSubscribe(tab1, "/app/rooms/lobby/members", nil)
+	if string(reply.Body) != `[{"name":"홍길동"}]` {
+		t.Fatalf("members %s", reply.Body)
+	}
+	f.event(tab1, server.Unsubscribed, "a", "")
+	f.event(tab1, server.Disconnected, "", "")
+	if got := f.topics.take(); len(got) != 0 {
+		t.Fatalf("a leave while tab2 is in: %q", got)
+	}
+	f.event(tab2, server.Disconnected, "", "")
+	if got := f.topics.take(); len(got) != 1 || !strings.Contains(got[0], `"type":"leave"`) {
+		t.Fatalf("leave %q", got)
+	}
+}
+
+// A line is stamped from the session and stored before it is broadcast; a
+// repeated client-id is neither stored nor broadcast again.
+func TestPostStampsStoresAndDedupes(t *testing.T) {
+	f := newFixture(t, chat.RoomTopic("lobby"))
+	ctx := f.session("s1", "고길동")
+	f.send(t, ctx, "/app/rooms/lobby/chat", `{"content":"안녕","name":"홍길동"}`, "client-id", "c1")
+	f.send(t, ctx, "/app/rooms/lobby/chat", `{"content":"안녕"}`, "client-id", "c1")
+	got := f.topics.take()
+	if len(got) != 1 {
+		t.Fatalf("broadcast %q, want one line", got)
+	}
+	var line history.Message
+	json.Unmarshal([]byte(strings.TrimPrefix(got[0], "/topic/rooms.lobby ")), &line)
+	if line.Name != "고길동" || line.ID != 1 || line.TS != f.now.UnixMilli() || line.Room != "lobby" {
+		t.Fatalf("line %+v", line)
+	}
+	_, reply, _ := f.router.HandleSubscribe(ctx, "/app/rooms/lobby/history", nil)
+	var page []history.Message
+	if err := json.Unmarshal(reply.Body, &page); err != nil || len(page) != 1 || page[0].Content != "안녕" {
+		t.Fatalf("history %s (%v)", reply.Body, err)
+	}
+}
+
+// Past the burst a session's lines are refused until tokens come back.
+func TestChatRate(t *testing.T) {
+	f := newFixture(t, chat.RoomTopic("lobby"))
+	ctx := f.session("s1", "수다")
+	f.send(t, ctx, "/app/rooms", `{"name":"lobby"}`) // spends one token
+	for range 20 {
+		f.send(t, ctx, "/app/rooms/lobby/chat", `{"content":"x"}`)
+	}
+	if n := len(f.topics.take()); n != 19 {
+		t.Fatalf("%d lines of a burst of 20 (one spent on the room), want 19", n)
+	}
+	if errs := f.errs.take(); len(errs) != 1 || !strings.Contains(errs[0], `"code":"rate-limited"`) || !strings.HasPrefix(errs[0], "s1:/queue/errors") {
+		t.Fatalf("errors %q", errs)
+	}
+	f.now = f.now.Add(time.Second) // 5 more tokens
+	for range 6 {
+		f.send(t, ctx, "/app/rooms/lobby/chat", `{"content":"x"}`)
+	}
+	if n := len(f.topics.take()); n != 5 {
+		t.Fatalf("%d lines a second later, want 5", n)
+	}
+	// With a receipt, the refusal is an error: no RECEIPT for a dropped line.
+	_, err := f.router.HandleSend(server.WithReceipt(ctx), broker.NewMessage("/app/rooms/lobby/chat", nil, []byte(`{"content":"x"}`)))
+	var bad *messaging.BadMessageError
+	if !errors.As(err, &bad) || !strings.HasPrefix(bad.ClientError(), "rate-limited:") {
+		t.Fatalf("receipted refusal: %v", err)
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	f := newFixture(t)
+	s := &server.Session{ID: "s1", User: "a"}
+	for _, d := range []string{"/topic/chat", "/topic/greetings", "/topic/rooms", "/topic/rooms.lobby", "/topic/rooms.x.typing"} {
+		if err := f.app.AuthorizeSend(context.Background(), s, d); err == nil {
+			t.Errorf("SEND to %s allowed", d)
+		}
+	}
+	for _, d := range []string{"/topic/news", "/queue/jobs", "/app/rooms/lobby/chat", "/topic/roomsX"} {
+		if err := f.app.AuthorizeSend(context.Background(), s, d); err != nil {
+			t.Errorf("SEND to %s refused: %v", d, err)
+		}
+	}
+	for d, ok := range map[string]bool{
+		"/topic/rooms.lobby": true, "/topic/rooms.lobby.members": true, "/topic/rooms": true,
+		"/topic/rooms.*": false, "/topic/rooms.lobby.other": false, "/topic/rooms.a b": false,
+	} {
+		if err := f.app.AuthorizeSubscribe(context.Background(), s, d); (err == nil) != ok {
+			t.Errorf("SUBSCRIBE %s: %v, want allowed=%v", d, err, ok)
+		}
+	}
+	anon := &server.Session{ID: "s2"}
+	if err := f.app.AuthorizeSubscribe(context.Background(), anon, "/topic/rooms.new-room"); err == nil {
+		t.Error("an anonymous session made a room")
+	}
+	if err := f.app.AuthorizeSubscribe(context.Background(), anon, "/topic/rooms.lobby"); err != nil {
+		t.Errorf("an anonymous session may read an existing room: %v", err)
+	}
+}
+
+func TestConnectClaimsNames(t *testing.T) {
+	f := newFixture(t)
+	connect := func(login, passcode string) (string, error) {
+		var h frame.Header
+		h.Add("login", login)
+		if passcode != "" {
+			h.Add("passcode", passcode)
+		}
+		return f.app.Connect(context.Background(), &server.ConnectRequest{Header: h})
+	}
+	if name, err := connect(" 홍길동 ", "s3cret"); err != nil || name != "홍길동" {
+		t.Fatalf("first claim: %q %v", name, err)
+	}
+	if _, err := connect("홍길동", "other"); err == nil || !strings.Contains(err.Error(), "claimed by someone else") {
+		t.Fatalf("another secret: %v", err)
+	}
+	if _, err := connect("홍길동", ""); err == nil {
+		t.Fatal("no secret for a claimed name was accepted")
+	}
+	if name, err := connect("손님", ""); err != nil || name != "손님" {
+		t.Fatalf("an unclaimed name without a secret: %q %v", name, err)
+	}
+	if name, err := connect("손님", "mine"); err != nil || name != "손님" {
+		t.Fatalf("claiming a name used without a secret: %q %v", name, err)
+	}
+	if name, err := connect("", ""); err != nil || name != "" {
+		t.Fatalf("anonymous: %q %v", name, err)
+	}
+}
