@@ -183,6 +183,49 @@ class _Cases:
         m = sub.wait_messages(1, "/topic/chat")[0]
         self.assertEqual(json.loads(m.body), msg, describe("message", m))
 
+    # --- the chat application (docs/chat-protocol.md)
+
+    def named(self, name, passcode):
+        c = self.client(name)
+        c.connect(login=name, passcode=passcode)
+        return c
+
+    def test_chat_line_is_stamped_with_the_session_name(self):
+        room = unique("room")
+        name = unique("홍길동")
+        c = self.named(name, unique("secret"))
+        topic = "/topic/rooms." + room
+        c.subscribe(topic)
+        body = {"content": KOREAN, "name": "고길동", "id": 99}
+        c.send("/app/rooms/%s/chat" % room, json.dumps(body, ensure_ascii=False),
+               headers={"content-type": "application/json", "client-id": unique("c")}, receipt=True)
+        m = c.wait_messages(1, topic)[0]
+        line = json.loads(m.body)
+        self.assertEqual((line["name"], line["content"], line["id"], line["room"]), (name, KOREAN, 1, room),
+                         describe("line", m))
+        # The stored history answers a SUBSCRIBE to /app/rooms/{room}/history.
+        hist = "/app/rooms/%s/history" % room
+        sid = c.subscribe(hist)
+        page = json.loads(c.wait_messages(1, subscription=sid)[0].body)
+        self.assertEqual([l["content"] for l in page], [KOREAN])
+        c.unsubscribe(sid)
+
+    def test_claimed_name_needs_its_passcode(self):
+        name = unique("또치")
+        self.named(name, "right-secret")
+        thief = self.client("thief")
+        thief.conn.connect(wait=False, headers={"login": name, "passcode": "wrong-secret"})
+        err = thief.wait_error()
+        self.assertEqual(err.headers.get("message"), "access denied", describe("error", err))
+        self.assertIn("claimed by someone else", err.body)
+
+    def test_send_to_a_topic_the_application_owns_is_refused(self):
+        c = self.connected("intruder")
+        c.conn.send("/topic/chat", "this is not json")
+        err = c.wait_error()
+        self.assertEqual(err.headers.get("message"), "access denied", describe("error", err))
+        self.assertIn("/topic/chat", err.body)
+
     # --- queues
 
     def test_queue_competing_consumers(self):
