@@ -69,7 +69,6 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-
 const bigRoom = 1_000_000 // messages in the fixture's big room
 
 var fixture struct {
