@@ -34,9 +34,9 @@ type Config struct {
 	// before it is broadcast, so the default is "full": group commit pays
 	// one fsync per batch, not per message, and under load the difference
 	// is small (on a 2-core VM, 256 concurrent appenders: 32,000-38,000
-	// appends/s with "full", 39,000-42,000 with "normal"). A lone appender
-	// does wait for its own fsync: 4,500 appends/s with "full", 17,000 with
-	// "normal" there.
+	// appends/s with "full", 37,000-42,000 with "normal"). A lone appender
+	// does wait for its own fsync: 3,400-4,500 appends/s with "full",
+	// 13,000-17,000 with "normal" there.
 	Synchronous string
 	// Logger receives the store's rare events (migrations, failed batches).
 	// Default slog.Default().

@@ -41,10 +41,12 @@
 // ./history/sqlite), appends spread over 16 rooms, each with a client id:
 //
 //	BenchmarkAppend           appenders   synchronous=full   synchronous=normal
-//	                                  1      4,500 /s           17,000 /s
-//	                                 64     28,000-29,000 /s    32,000 /s
-//	                                256     32,000-38,000 /s    39,000-42,000 /s
-//	BenchmarkLatestPage, latest 50 of a 1,000,000-message room: 45-60 µs/read
+//	                                  1      3,400-4,500 /s     13,000-17,000 /s
+//	                                 64     28,000-31,000 /s    30,000-32,000 /s
+//	                                256     32,000-38,000 /s    37,000-42,000 /s
+//	BenchmarkLatestPage, latest 50 of a 1,000,000-message room: 44-58 µs/read
+//
+// (ranges over three runs each).
 //
 // Group commit makes the fsync of synchronous=full cheap under load (one
 // per batch); what remains is writing the pages a batch touches, chiefly
