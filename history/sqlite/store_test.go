@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -9,9 +10,15 @@ import (
 	"github.com/stompbox/stompbox/history/historytest"
 )
 
+// quiet is the tests' logger: migrations at every Open are not news.
+var quiet = slog.New(slog.DiscardHandler)
+
 // open opens a store on a new file in t's temporary directory.
 func open(t testing.TB, cfg Config) *Store {
 	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = quiet
+	}
 	if cfg.Path == "" {
 		cfg.Path = filepath.Join(t.TempDir(), "data", "history.db")
 	}
@@ -23,10 +30,10 @@ func open(t testing.TB, cfg Config) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	for _, sync := range []string{"full", "normal"} {
-		t.Run(sync, func(t *testing.T) {
+	for _, mode := range []string{"full", "normal"} {
+		t.Run(mode, func(t *testing.T) {
 			historytest.Run(t, func(t *testing.T, maxRooms, maxNames int) history.Store {
-				return open(t, Config{MaxRooms: maxRooms, MaxNames: maxNames, Synchronous: sync})
+				return open(t, Config{MaxRooms: maxRooms, MaxNames: maxNames, Synchronous: mode})
 			})
 		})
 	}
