@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -122,6 +123,10 @@ func (a *App) post(ctx context.Context, in ChatIn) error {
 	}
 	ts := a.now().UnixMilli()
 	line, dup, err := a.store.Append(ctx, history.Message{Room: room, Name: s.User, Content: in.Content, TS: ts, ClientID: cid})
+	if errors.Is(err, history.ErrFull) {
+		a.warn.Warn("chat: history budget reached", "limit", "max-history-bytes")
+		return refuse("history-full", "the history is full (max-history-bytes): no new lines are stored")
+	}
 	if err != nil {
 		a.log.Error("chat: store failed", "room", room, "err", err)
 		return refuse("store-failed", "the message could not be stored; send it again")

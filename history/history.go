@@ -43,6 +43,7 @@ const (
 var (
 	ErrTooManyRooms  = errors.New("history: too many rooms")         // a budget: the store's MaxRooms
 	ErrTooManyNames  = errors.New("history: too many claimed names") // the store's MaxNames
+	ErrFull          = errors.New("history: store full")             // the store's MaxBytes
 	ErrNameTaken     = errors.New("history: name claimed with another secret")
 	ErrClosed        = errors.New("history: store closed")
 	ErrNegativeLimit = errors.New("history: negative query limit") // Query.Limit < 0
@@ -95,4 +96,11 @@ type Store interface {
 	// Close waits for pending writes, then releases the store. Later calls return ErrClosed
 	// (a second Close too).
 	Close() error
+}
+
+// Size is what m counts against a store's MaxBytes: the bytes of its
+// name, content and client id. Rows, indexes and the room name are not
+// counted; on disk SQLite takes roughly twice this for short lines.
+func Size(m Message) int64 {
+	return int64(len(m.Name) + len(m.Content) + len(m.ClientID))
 }

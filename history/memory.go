@@ -23,6 +23,7 @@ type Memory struct {
 	rooms   map[string]*memRoom
 	clients map[clientKey]msgRef // (name, client id) -> stored message
 	names   map[string][]byte    // name -> secret hash
+	bytes   int64                // Size of every message held
 }
 
 var _ Store = (*Memory)(nil)
@@ -33,17 +34,26 @@ type MemoryConfig struct {
 	MaxRooms int
 	// MaxNames bounds the claimed names the store holds. Default 1000000.
 	MaxNames int
+	// MaxBytes bounds the bytes of messages the store holds (as Size counts
+	// them); past it Append returns ErrFull. Default 8 GiB
+	// (DefaultMaxBytes).
+	MaxBytes int64
 }
 
 // Default budgets of a Memory store (and of the other backends).
 const (
 	DefaultMaxRooms = 10000
 	DefaultMaxNames = 1000000
+	// DefaultMaxBytes is the default MaxBytes of the stores.
+	DefaultMaxBytes = 8 << 30
 )
 
 func (c *MemoryConfig) setDefaults() {
 	if c.MaxRooms <= 0 {
 		c.MaxRooms = DefaultMaxRooms
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
 	}
 	if c.MaxNames <= 0 {
 		c.MaxNames = DefaultMaxNames
@@ -89,10 +99,14 @@ func (s *Memory) Append(ctx context.Context, m Message) (Message, bool, error) {
 			return s.rooms[ref.room].msgs[ref.id-1], true, nil
 		}
 	}
+	if s.bytes+Size(m) > s.cfg.MaxBytes {
+		return Message{}, false, fmt.Errorf("%w (%d bytes)", ErrFull, s.cfg.MaxBytes)
+	}
 	r, err := s.roomLocked(m.Room, m.TS)
 	if err != nil {
 		return Message{}, false, err
 	}
+	s.bytes += Size(m)
 	m.ID = int64(len(r.msgs)) + 1
 	r.msgs = append(r.msgs, m)
 	r.room.LastActivity = m.TS

@@ -12,3 +12,7 @@ func TestMemory(t *testing.T) {
 		return history.NewMemory(history.MemoryConfig{MaxRooms: maxRooms, MaxNames: maxNames})
 	})
 }
+
+func TestMemoryMaxBytes(t *testing.T) {
+	historytest.Bytes(t, history.NewMemory(history.MemoryConfig{MaxBytes: 1000}))
+}

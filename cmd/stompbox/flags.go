@@ -31,6 +31,7 @@ type options struct {
 	data           string              // the directory of the SQLite history
 	maxRooms       int
 	maxNames       int
+	maxHistory     int64
 
 	maxConns, maxConnsPerIP                     int
 	readHeaderTimeout, readTimeout, idleTimeout time.Duration
@@ -88,6 +89,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&cc.TypingInterval, "typing-interval", time.Second, "least time between one session's typing events")
 	fs.IntVar(&o.maxRooms, "max-rooms", 10000, "chat rooms that may exist")
 	fs.IntVar(&o.maxNames, "max-names", 1000000, "names that may be claimed")
+	fs.Int64Var(&o.maxHistory, "max-history-bytes", 8<<30, "bytes of chat lines (names and text) the history keeps; past it new lines are refused")
 	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
 	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
 	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")

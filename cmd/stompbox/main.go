@@ -52,7 +52,7 @@ func main() {
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, o *options, log *slog.Logger) error {
 	store, err := sqlite.Open(ctx, sqlite.Config{
-		Path: filepath.Join(o.data, "stompbox.db"), MaxRooms: o.maxRooms, MaxNames: o.maxNames, Logger: log,
+		Path: filepath.Join(o.data, "stompbox.db"), MaxRooms: o.maxRooms, MaxNames: o.maxNames, MaxBytes: o.maxHistory, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -21,6 +21,11 @@ type Config struct {
 	// MaxNames bounds the claimed names the store holds. Default 1000000
 	// (history.DefaultMaxNames).
 	MaxNames int
+	// MaxBytes bounds the bytes of messages the store holds, as
+	// history.Size counts them (the file is roughly twice that); past it
+	// Append returns history.ErrFull. Default 8 GiB
+	// (history.DefaultMaxBytes).
+	MaxBytes int64
 	// MaxBatch bounds the writes (Append, CreateRoom, Claim) the writer
 	// commits in one transaction. Default 256.
 	MaxBatch int
@@ -52,6 +57,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxRooms <= 0 {
 		c.MaxRooms = history.DefaultMaxRooms
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = history.DefaultMaxBytes
 	}
 	if c.MaxNames <= 0 {
 		c.MaxNames = history.DefaultMaxNames

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -36,5 +37,27 @@ func TestConformance(t *testing.T) {
 				return open(t, Config{MaxRooms: maxRooms, MaxNames: maxNames, Synchronous: mode})
 			})
 		})
+	}
+}
+
+// The bytes budget holds, and is counted again from the file at Open.
+func TestMaxBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full.db")
+	s := open(t, Config{Path: path, MaxBytes: 1000})
+	historytest.Bytes(t, s)
+	// A retry of a stored line is answered even when the store is full.
+	ctx := context.Background()
+	first, _, err := s.Append(ctx, history.Message{Room: "r2", Name: "zed", Content: "", ClientID: "c", TS: 5})
+	if !errors.Is(err, history.ErrFull) {
+		t.Fatalf("a new line in a full store: %+v %v", first, err)
+	}
+	s.Close()
+	s = open(t, Config{Path: path, MaxBytes: 1000})
+	historytest.BytesAfterReopen(t, s)
+	s.Close()
+	s2 := open(t, Config{Path: path, MaxBytes: 2000})
+	defer s2.Close()
+	if _, _, err := s2.Append(ctx, history.Message{Room: "r", Name: "b", Content: "x", TS: 6}); err != nil {
+		t.Fatalf("a larger budget takes the line: %v", err)
 	}
 }

@@ -31,7 +31,8 @@ type writer struct {
 	done    chan struct{} // closed when run returns
 
 	rooms map[string]*roomState
-	names int // claimed names
+	names int   // claimed names
+	bytes int64 // history.Size of every stored message
 
 	// beforeCommit, when set (by tests), runs inside each batch's
 	// transaction just before COMMIT; an error fails the batch.
@@ -142,6 +143,11 @@ func (w *writer) load(ctx context.Context) error {
 	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM names`).Scan(&w.names); err != nil {
 		return fmt.Errorf("history/sqlite: count names: %w", err)
 	}
+	// One pass over the messages at Open (about a second per few million).
+	const size = `SELECT coalesce(sum(length(CAST(name AS BLOB)) + length(CAST(content AS BLOB)) + length(CAST(client_id AS BLOB))), 0) FROM messages`
+	if err := w.db.QueryRowContext(ctx, size).Scan(&w.bytes); err != nil {
+		return fmt.Errorf("history/sqlite: sum message bytes: %w", err)
+	}
 	return nil
 }
 
@@ -229,6 +235,7 @@ type batch struct {
 	results []result
 	saved   map[string]*roomState // room state before the batch; nil for a new room
 	names   int                   // w.names before the batch
+	bytes   int64                 // w.bytes before the batch
 }
 
 // commit applies batch in one transaction and answers every request; it
@@ -245,7 +252,7 @@ func (w *writer) commit(reqs []*request) []*request {
 		live = append(live, r)
 	}
 	if len(live) > 0 {
-		b := &batch{results: make([]result, len(live)), saved: make(map[string]*roomState), names: w.names}
+		b := &batch{results: make([]result, len(live)), saved: make(map[string]*roomState), names: w.names, bytes: w.bytes}
 		err := w.apply(b, live)
 		if err != nil {
 			w.undo(b)
@@ -324,6 +331,7 @@ func (w *writer) undo(b *batch) {
 		}
 	}
 	w.names = b.names
+	w.bytes = b.bytes
 }
 
 // touch returns room name's state for changing in b, saving it first.
@@ -360,6 +368,14 @@ func (w *writer) append(ctx context.Context, b *batch, m history.Message) (resul
 			return result{msg: prev, flag: found}, err
 		}
 	}
+	if w.bytes+history.Size(m) > w.cfg.MaxBytes {
+		if m.ClientID != "" { // a retry of a stored line is still answered
+			if prev, found, err := w.findClient(ctx, b, m); err != nil || found {
+				return result{msg: prev, flag: found}, err
+			}
+		}
+		return result{err: fmt.Errorf("%w (%d bytes)", history.ErrFull, w.cfg.MaxBytes)}, nil
+	}
 	rs, _, reqErr, err := w.room(ctx, b, m.Room, m.TS)
 	if err != nil || reqErr != nil {
 		return result{err: reqErr}, err
@@ -380,6 +396,7 @@ func (w *writer) append(ctx context.Context, b *batch, m history.Message) (resul
 		return result{msg: prev, flag: true}, err
 	}
 	w.touch(b, rs)
+	w.bytes += history.Size(m)
 	rs.lastID = m.ID
 	rs.room.LastActivity = m.TS
 	return result{msg: m}, nil
