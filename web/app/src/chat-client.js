@@ -504,9 +504,9 @@ export function createChatClient(opts) {
     if (restored) return;
     restored = true;
     const saved = store.getJSON(KEYS.rooms);
+    const cur = store.get(KEYS.room); // read first: joining writes it
     const rooms = Array.isArray(saved) ? saved : [DEFAULT_ROOM];
     for (const r of rooms) if (typeof r === 'string' && !validateRoom(r)) join(r, { show: false });
-    const cur = store.get(KEYS.room);
     if (cur && state.views[cur]) viewRoom(cur);
     else if (state.joined.length) viewRoom(state.joined[0]);
     persistRooms();

@@ -14,6 +14,7 @@ export function compareIds(a, b) {
     const p = x.replace(/^0+(?=\d)/, '');
     const q = y.replace(/^0+(?=\d)/, '');
     if (p.length !== q.length) return p.length - q.length;
+    return p < q ? -1 : p > q ? 1 : 0;
   }
   return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -8,7 +8,8 @@ const nameChar = /[\p{L}\p{M}\p{N}_\-.]/u;
 
 // mentionSegments splits content into [{text, mention}] pieces, marking each
 // "@name" whose name is exactly `name` (case-insensitively) and not followed
-// by another name character. Without a name, the content is one piece.
+// by another name character (except the honorific 님). Without a name,
+// the content is one piece.
 export function mentionSegments(content, name) {
   if (!name) return [{ text: content, mention: false }];
   const needle = '@' + name.toLowerCase();
@@ -21,7 +22,9 @@ export function mentionSegments(content, name) {
     const before = at > 0 ? content[at - 1] : '';
     const after = content.slice(end, end + 2);
     const boundaryBefore = before === '' || !nameChar.test(before);
-    const boundaryAfter = after === '' || !nameChar.test([...after][0]);
+    const next = [...after][0] ?? '';
+    // "@홍길동님" is the polite way to address someone, so 님 may follow.
+    const boundaryAfter = next === '' || next === '님' || !nameChar.test(next);
     if (boundaryBefore && boundaryAfter) {
       if (at > from) out.push({ text: content.slice(from, at), mention: false });
       out.push({ text: content.slice(at, end), mention: true });
