@@ -1,10 +1,11 @@
 # stompbox — build, run and test.
 #
-#   make          build bin/stompbox (the default)
+#   make          build the web app (web/app -> web/dist) and bin/stompbox (the default)
 #   make run      build, then serve http://localhost:8080
 #   make deps     install missing Debian and npm packages (scripts/deps.sh)
 #   make test     deps, build, go vet, go test -race, short fuzz runs,
-#                 stomp.py interop tests, Node end-to-end tests
+#                 stomp.py interop tests, the web app's component tests
+#                 (Vitest), Node and Chromium end-to-end tests
 #   make hostile  the hostile-load suite against bin/stompbox (< 3 min)
 #   make soak     the same cases, ten times longer (HOSTILE_SCALE=10)
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
@@ -19,14 +20,14 @@ NODE    ?= node
 # python3 on PATH would not).
 PYTHON  ?= /usr/bin/python3
 BIN     := bin/stompbox
-VENDOR  := web/static/vendor
+VENDOR  := web/classic/vendor
 STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor test vet gotest fuzz interop e2e bench hostile soak clean
+.PHONY: build run deps npm-deps vendor web test vet gotest fuzz interop e2e bench hostile soak clean
 
-build: vendor
+build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
 	$(GO) build -o bin/parity ./examples/parity
 
@@ -45,12 +46,22 @@ vendor: npm-deps
 	mkdir -p $(VENDOR)
 	cp $(STOMPJS) $(VENDOR)/stomp.umd.min.js
 
+# The Vue app, built by Vite into web/dist, which package web embeds. It is
+# rebuilt only when a file under web/app or the lockfile changed.
+APP_SRC := $(shell find web/app -type f -not -path '*/node_modules/*' 2>/dev/null) package-lock.json
+web: web/dist/index.html
+
+web/dist/index.html: $(APP_SRC) | npm-deps
+	find web/dist -mindepth 1 ! -name .gitkeep -delete
+	npm run --silent build:web
+
 test: deps build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory hostile
 	$(MAKE) --no-print-directory interop
+	npm run --silent test:web
 	$(NODE) --test --test-concurrency=1 test/e2e/*.test.mjs
 
 # Attacks on a running bin/stompbox, each beside a bystander who must keep
@@ -81,3 +92,4 @@ bench:
 
 clean:
 	rm -rf bin $(VENDOR) test-results
+	find web/dist -mindepth 1 ! -name .gitkeep -delete

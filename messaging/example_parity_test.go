@@ -53,7 +53,7 @@ func ExampleSubscribe() {
 	messaging.Subscribe(r, "/rooms/{room}/info", func(ctx context.Context) (map[string]string, error) {
 		return map[string]string{"room": messaging.Var(ctx, "room"), "topic": "/topic/rooms." + messaging.Var(ctx, "room")}, nil
 	})
-	_, reply, _ := r.HandleSubscribe(context.Background(), "/app/rooms/lobby/info")
+	_, reply, _ := r.HandleSubscribe(context.Background(), "/app/rooms/lobby/info", nil)
 	fmt.Println(string(reply.Body))
 	// Output:
 	// {"room":"lobby","topic":"/topic/rooms.lobby"}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/pattern"
 	"github.com/stompbox/stompbox/server"
 )
@@ -106,6 +107,22 @@ func NewRouter(cfg Config) *Router {
 
 type varsKey struct{}
 
+type headerKey struct{}
+
+// withFrame gives a handler's context the variables its pattern captured
+// and the headers of the frame it handles.
+func withFrame(ctx context.Context, vars []string, h frame.Header) context.Context {
+	return context.WithValue(context.WithValue(ctx, varsKey{}, vars), headerKey{}, h)
+}
+
+// Header returns a header of the frame a handler is handling: the SEND
+// for Handle, the SUBSCRIBE for Subscribe (e.g. paging parameters), like
+// Spring's @Header. The first occurrence wins; "" when absent.
+func Header(ctx context.Context, key string) string {
+	h, _ := ctx.Value(headerKey{}).(frame.Header)
+	return h.Get(key)
+}
+
 // Var returns the value of a destination variable captured by the
 // handler's pattern: with Handle(r, "/rooms/{room}/chat", ...), Var(ctx,
 // "room") is "lobby" for a SEND to /app/rooms/lobby/chat.
@@ -130,12 +147,21 @@ func (r *Router) HandleSend(ctx context.Context, m *broker.Message) (bool, error
 	if h == nil {
 		return true, &BadMessageError{Destination: m.Destination, Err: ErrNoHandler}
 	}
-	_, err := h(context.WithValue(ctx, varsKey{}, vars), m)
+	_, err := h(withFrame(ctx, vars, m.Header), m)
+	if err != nil && server.ReceiptRequested(ctx) {
+		// A RECEIPT would say the message was taken: a sender that asked
+		// for one hears of the refusal in an ERROR instead.
+		var ae *Error
+		if errors.As(err, &ae) {
+			r.log.Info("handler refused a receipted message", "dest", m.Destination, "err", err)
+			return true, &BadMessageError{Destination: m.Destination, Err: ae}
+		}
+	}
 	return true, r.handlerError(ctx, m.Destination, err)
 }
 
 // HandleSubscribe implements server.SubscribeApplication.
-func (r *Router) HandleSubscribe(ctx context.Context, dest string) (bool, *broker.Message, error) {
+func (r *Router) HandleSubscribe(ctx context.Context, dest string, hdr frame.Header) (bool, *broker.Message, error) {
 	path, ok := r.path(dest)
 	if !ok {
 		return false, nil, nil
@@ -144,7 +170,7 @@ func (r *Router) HandleSubscribe(ctx context.Context, dest string) (bool, *broke
 	if h == nil {
 		return true, nil, &BadMessageError{Destination: dest, Err: ErrNoHandler}
 	}
-	reply, err := h(context.WithValue(ctx, varsKey{}, vars), broker.NewMessage(dest, nil, nil))
+	reply, err := h(withFrame(ctx, vars, hdr), broker.NewMessage(dest, nil, nil))
 	return true, reply, r.handlerError(ctx, dest, err)
 }
 
@@ -197,7 +223,10 @@ func (r *Router) handlerError(ctx context.Context, dest string, err error) error
 
 // An Error is an application error meant for the client: a handler that
 // returns one has it sent, as an ErrorReply, to the sender's
-// /user/queue/errors. Any other error is sent there as "internal error",
+// /user/queue/errors, and the session goes on. When the SEND asked for a
+// receipt, the sender gets an ERROR frame ("invalid message", the body
+// "code: message") instead, and no RECEIPT: a receipt must never stand for
+// a message the application refused. Any other error is sent there as "internal error",
 // its text kept in the log.
 type Error struct {
 	Code    string
@@ -236,7 +265,10 @@ func (e *BadMessageError) Unwrap() error { return e.Err }
 // ClientError is what the client is told.
 func (e *BadMessageError) ClientError() string {
 	var de *decodeError
+	var ae *Error
 	switch {
+	case errors.As(e.Err, &ae):
+		return ae.Code + ": " + ae.Message
 	case errors.Is(e.Err, ErrNoHandler):
 		return "no handler for " + e.Destination
 	case errors.As(e.Err, &de):

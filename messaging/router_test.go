@@ -10,6 +10,7 @@ import (
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/messaging"
+	"github.com/stompbox/stompbox/server"
 )
 
 // inbox subscribes to destinations on a broker and records what arrives.
@@ -147,5 +148,62 @@ func TestTemplatePublish(t *testing.T) {
 	}
 	if err := tpl.Publish(ctx, "/nowhere", "x"); !errors.Is(err, broker.ErrBadDestination) {
 		t.Errorf("bad destination: %v", err)
+	}
+}
+
+// Handlers read the headers of the frame they handle: the SEND's for
+// Handle, the SUBSCRIBE's for Subscribe.
+func TestHeaderReachesHandlers(t *testing.T) {
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	var sent string
+	messaging.Handle(r, "/rooms/{room}/chat", func(ctx context.Context, body string) (string, error) {
+		sent = messaging.Var(ctx, "room") + " " + messaging.Header(ctx, "client-id")
+		return body, nil
+	}, messaging.SendTo("/topic/rooms.{room}"))
+	messaging.Subscribe(r, "/rooms/{room}/history", func(ctx context.Context) (string, error) {
+		return messaging.Var(ctx, "room") + " before=" + messaging.Header(ctx, "before") + " absent=" + messaging.Header(ctx, "after"), nil
+	})
+
+	var h frame.Header
+	h.Add("client-id", "c1")
+	h.Add("client-id", "c2") // the first occurrence wins
+	if ok, err := r.HandleSend(context.Background(), broker.NewMessage("/app/rooms/lobby/chat", h, []byte("hi"))); !ok || err != nil {
+		t.Fatalf("send: %v %v", ok, err)
+	}
+	if sent != "lobby c1" {
+		t.Fatalf("send handler saw %q, want %q", sent, "lobby c1")
+	}
+
+	var sh frame.Header
+	sh.Add("before", "42")
+	ok, reply, err := r.HandleSubscribe(context.Background(), "/app/rooms/lobby/history", sh)
+	if !ok || err != nil || reply == nil {
+		t.Fatalf("subscribe: %v %v %v", ok, reply, err)
+	}
+	if got, want := string(reply.Body), "lobby before=42 absent="; got != want {
+		t.Fatalf("subscribe handler answered %q, want %q", got, want)
+	}
+}
+
+// An application error reaches a sender that asked for a receipt as an
+// error from HandleSend (an ERROR frame, no RECEIPT); without a receipt the
+// handler's error goes to /user/queue/errors and HandleSend succeeds.
+func TestApplicationErrorWithReceiptIsAnError(t *testing.T) {
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	messaging.Handle(r, "/limited", func(ctx context.Context, body string) (string, error) {
+		return "", &messaging.Error{Code: "rate-limited", Message: "slow down"}
+	})
+	if ok, err := send(r, "/app/limited", "x"); !ok || err != nil {
+		t.Fatalf("without a receipt: handled=%v err=%v, want true <nil>", ok, err)
+	}
+	ok, err := r.HandleSend(server.WithReceipt(context.Background()), broker.NewMessage("/app/limited", nil, []byte("x")))
+	var bad *messaging.BadMessageError
+	if !ok || !errors.As(err, &bad) {
+		t.Fatalf("with a receipt: handled=%v err=%v, want a BadMessageError", ok, err)
+	}
+	if got, want := bad.ClientError(), "rate-limited: slow down"; got != want {
+		t.Fatalf("client is told %q, want %q", got, want)
 	}
 }

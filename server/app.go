@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
 )
 
 // An Application handles SEND frames addressed to it, as Spring's
@@ -21,10 +22,12 @@ type Application interface {
 // A SubscribeApplication also answers SUBSCRIBEs to its destinations,
 // like Spring's @SubscribeMapping. handled=false leaves the SUBSCRIBE to the
 // broker. A non-nil reply is sent to the subscriber alone, once, with the
-// subscribed destination; the broker never sees the subscription.
+// subscribed destination; the broker never sees the subscription. h holds
+// the SUBSCRIBE frame's headers (a handler may read paging parameters from
+// it); it is valid only during the call.
 type SubscribeApplication interface {
 	Application
-	HandleSubscribe(ctx context.Context, destination string) (handled bool, reply *broker.Message, err error)
+	HandleSubscribe(ctx context.Context, destination string, h frame.Header) (handled bool, reply *broker.Message, err error)
 }
 
 // An application error with a ClientError method may say what was wrong:

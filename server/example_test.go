@@ -16,7 +16,7 @@ import (
 func ExampleServer() {
 	b := broker.NewMemory()                                                 // enableSimpleBroker
 	app := messaging.NewRouter(messaging.Config{Broker: b, Prefix: "/app"}) // setApplicationDestinationPrefixes
-	chat.Register(app, nil)                                                 // the @MessageMapping controllers
+	chat.RegisterSeed(app, nil)                                             // the @MessageMapping controllers
 	stomp := server.New(server.Config{Broker: b, App: app})
 
 	mux := http.NewServeMux()

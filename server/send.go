@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -17,13 +18,17 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 		return perr
 	}
 	m := broker.NewMessage(dest, f.Header, append([]byte(nil), f.Body...))
+	_, receipted := f.Header.Lookup(frame.HdrReceipt)
 	if app := s.srv.cfg.App; app != nil {
-		handled, err := app.HandleSend(s.ctx, m)
+		ctx := s.ctx
+		if receipted {
+			ctx = WithReceipt(ctx)
+		}
+		handled, err := app.HandleSend(ctx, m)
 		if handled {
 			return s.appError(err, dest)
 		}
 	}
-	_, receipted := f.Header.Lookup(frame.HdrReceipt)
 	ms, perr := s.route(m, receipted)
 	if perr != nil {
 		return perr
@@ -117,4 +122,21 @@ func (s *session) appError(err error, dest string) *ProtocolError {
 	}
 	s.logger().Error("application handler failed", "dest", dest, "err", err)
 	return protoErr("handler failed", "the application could not handle the message for %s", truncate(dest))
+}
+
+type receiptKey struct{}
+
+// ReceiptRequested reports whether the SEND an Application is handling
+// asked for a receipt. The server answers it once HandleSend returns
+// without an error, so an application that drops the message must return
+// an error instead: a RECEIPT must never stand for a message nobody took.
+func ReceiptRequested(ctx context.Context) bool {
+	v, _ := ctx.Value(receiptKey{}).(bool)
+	return v
+}
+
+// WithReceipt returns a context for calling an Application outside a
+// session (tests, other transports) as if the SEND asked for a receipt.
+func WithReceipt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, receiptKey{}, true)
 }

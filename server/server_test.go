@@ -52,7 +52,7 @@ func startWith(t *testing.T, cfg server.Config, bc broker.MemoryConfig) *env {
 	t.Helper()
 	b := broker.NewMemoryConfig(bc)
 	r := messaging.NewRouter(messaging.Config{Broker: b, Logger: quietLogger()})
-	chat.Register(r, quietLogger())
+	chat.RegisterSeed(r, quietLogger())
 	cfg.Broker, cfg.App, cfg.Logger = b, r, quietLogger()
 	srv := server.New(cfg)
 	mux := http.NewServeMux()

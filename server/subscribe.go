@@ -90,7 +90,7 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	}
 	sub := &subscription{s: s, mode: mode, dest: dest, prefetch: prefetch}
 	sub.bs = &broker.Subscription{ID: string(id), Destination: dest, Subscriber: sub}
-	if done, perr := s.subscribeApp(sub); done || perr != nil {
+	if done, perr := s.subscribeApp(sub, f.Header); done || perr != nil {
 		return perr
 	}
 	if ud, ok := userDestination(dest); ok {
@@ -123,12 +123,12 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 // subscribeApp offers a SUBSCRIBE to the application, like Spring's
 // @SubscribeMapping: its reply goes to this subscriber only, once, and the
 // broker never sees the subscription.
-func (s *session) subscribeApp(sub *subscription) (done bool, perr *ProtocolError) {
+func (s *session) subscribeApp(sub *subscription, h frame.Header) (done bool, perr *ProtocolError) {
 	app, ok := s.srv.cfg.App.(SubscribeApplication)
 	if !ok {
 		return false, nil
 	}
-	handled, reply, err := app.HandleSubscribe(s.ctx, sub.dest)
+	handled, reply, err := app.HandleSubscribe(s.ctx, sub.dest, h)
 	if !handled {
 		return false, nil
 	}

@@ -1,14 +1,17 @@
-// Package web serves the embedded browser chat application: the port of the
-// seed's chat page (index.html, style.css, chat.js, app.js) together with the
-// vendored @stomp/stompjs bundle that `make build` copies into
-// static/vendor/ before the binary is built.
+// Package web serves the embedded browser apps:
 //
-// Handler returns an http.Handler that serves those files at "/". Every
-// response carries a Content-Security-Policy that allows only same-origin
-// scripts and styles plus WebSocket connections, and
-// X-Content-Type-Options: nosniff. If the binary was built without
-// `make build`, static/vendor/stomp.umd.min.js is absent and requests for it
-// answer 404; the rest of the page is still served.
+//   - the chat app at "/": Vue 3, built by `make` from web/app into
+//     web/dist, with the read-only live view of a room at
+//     /rooms/{room}/live;
+//   - the seed's page at /classic/, unchanged, with the @stomp/stompjs
+//     bundle that `make` copies into classic/vendor/.
+//
+// Nothing is loaded from another origin. Every response carries a
+// Content-Security-Policy that allows only same-origin scripts and styles
+// plus WebSocket connections, and X-Content-Type-Options: nosniff. A
+// binary built without `make` (plain `go build`) answers "/" with a 503
+// saying how to build the app; /classic/ still works, without its vendored
+// bundle.
 //
 // The handler is safe for concurrent use by multiple goroutines.
 package web

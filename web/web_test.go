@@ -2,10 +2,12 @@ package web
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func get(t *testing.T, h http.Handler, path string) *http.Response {
@@ -27,11 +29,14 @@ func body(t *testing.T, res *http.Response) string {
 
 func TestIndexServedWithSecurityHeaders(t *testing.T) {
 	h := Handler()
-	// http.FileServerFS redirects /index.html to the directory, "/".
-	if res := get(t, h, "/index.html"); res.StatusCode != http.StatusMovedPermanently {
-		t.Errorf("GET /index.html: status %d, want 301 to /", res.StatusCode)
+	// http.FileServerFS redirects /index.html to the directory.
+	if res := get(t, h, "/classic/index.html"); res.StatusCode != http.StatusMovedPermanently {
+		t.Errorf("GET /classic/index.html: status %d, want 301 to /classic/", res.StatusCode)
 	}
-	for _, path := range []string{"/"} {
+	if res := get(t, h, "/classic"); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/classic/" {
+		t.Errorf("GET /classic: status %d to %q, want 301 to /classic/", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, path := range []string{"/classic/"} {
 		res := get(t, h, path)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: status %d, want 200", path, res.StatusCode)
@@ -75,9 +80,9 @@ func TestIndexServedWithSecurityHeaders(t *testing.T) {
 func TestScriptsAndStylesContentType(t *testing.T) {
 	h := Handler()
 	cases := map[string]string{
-		"/chat.js":   "text/javascript",
-		"/app.js":    "text/javascript",
-		"/style.css": "text/css",
+		"/classic/chat.js":   "text/javascript",
+		"/classic/app.js":    "text/javascript",
+		"/classic/style.css": "text/css",
 	}
 	for path, want := range cases {
 		res := get(t, h, path)
@@ -94,7 +99,7 @@ func TestScriptsAndStylesContentType(t *testing.T) {
 }
 
 func TestAppNeverUsesInnerHTML(t *testing.T) {
-	for _, path := range []string{"/app.js", "/chat.js"} {
+	for _, path := range []string{"/classic/app.js", "/classic/chat.js"} {
 		b := body(t, get(t, Handler(), path))
 		if strings.Contains(b, "innerHTML") || strings.Contains(b, "insertAdjacentHTML") {
 			t.Errorf("%s uses innerHTML/insertAdjacentHTML; message text must go in with textContent", path)
@@ -104,7 +109,7 @@ func TestAppNeverUsesInnerHTML(t *testing.T) {
 
 func TestUnknownPathIs404(t *testing.T) {
 	h := Handler()
-	for _, path := range []string{"/no-such-file.js", "/vendor/", "/nope/deeper.html"} {
+	for _, path := range []string{"/no-such-file.js", "/classic/vendor/", "/nope/deeper.html", "/.gitkeep", "/classic/.hidden", "/assets/"} {
 		res := get(t, h, path)
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: status %d, want 404", path, res.StatusCode)
@@ -125,7 +130,7 @@ func TestConcurrentRequests(t *testing.T) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for j := 0; j < 20; j++ {
-				req := httptest.NewRequest(http.MethodGet, "/chat.js", nil)
+				req := httptest.NewRequest(http.MethodGet, "/classic/chat.js", nil)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
@@ -137,5 +142,35 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	for i := 0; i < 8; i++ {
 		<-done
+	}
+}
+
+// The app's pages come from the build; without one, "/" says how to make it.
+func TestAppPages(t *testing.T) {
+	built := fstest.MapFS{"index.html": {Data: []byte("<div id=app></div>")}, "live.html": {Data: []byte("<div id=live></div>")}}
+	for _, c := range []struct {
+		fsys       fs.FS
+		name, want string
+		status     int
+	}{
+		{built, "index.html", "<div id=app>", http.StatusOK},
+		{built, "live.html", "<div id=live>", http.StatusOK},
+		{fstest.MapFS{}, "index.html", "run `make`", http.StatusServiceUnavailable},
+	} {
+		res := get(t, page(c.fsys, c.name), "/")
+		if b := body(t, res); res.StatusCode != c.status || !strings.Contains(b, c.want) {
+			t.Errorf("%s: %d %q, want %d with %q", c.name, res.StatusCode, b, c.status, c.want)
+		}
+	}
+	// The live view of any room is the one live page.
+	h := Handler()
+	for _, p := range []string{"/", "/rooms/lobby/live", "/rooms/%ED%95%9C%EA%B5%AD/live"} {
+		res := get(t, h, p)
+		if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET %s: status %d", p, res.StatusCode)
+		}
+		if ct := res.Header.Get("Content-Type"); res.StatusCode == http.StatusOK && !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("GET %s: Content-Type %q", p, ct)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/chat"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/server"
 	"github.com/stompbox/stompbox/sse"
@@ -26,6 +27,10 @@ type options struct {
 	stomp          server.Config       // limits and timeouts; the rest is set by run
 	broker         broker.MemoryConfig // the in-memory broker's budgets
 	sse            sse.Config          // the event stream endpoint's budgets
+	chat           chat.Config         // the chat's rate limits; the rest is set by run
+	data           string              // the directory of the SQLite history
+	maxRooms       int
+	maxNames       int
 
 	maxConns, maxConnsPerIP                     int
 	readHeaderTimeout, readTimeout, idleTimeout time.Duration
@@ -47,6 +52,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
+	fs.StringVar(&o.data, "data", "./data", "directory of the chat history (SQLite, stompbox.db), created if missing")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/ and /debug/vars (counters, goroutines), e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
 
 	fs.IntVar(&o.maxConns, "max-connections", 10000, "connections open at once, WebSocket, SSE, HTTP and TCP together; newcomers past it get 503 or an ERROR frame")
@@ -76,6 +82,12 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&ec.MaxTopics, "sse-max-topics", sse.DefaultMaxTopics, "destinations SSE streams listen to at once, idle ones included")
 	fs.IntVar(&ec.MaxIdleTopics, "sse-max-idle-topics", sse.DefaultMaxIdleTopics, "destinations kept for resuming after their last SSE stream left")
 	fs.IntVar(&ec.MaxLastEventID, "sse-max-last-event-id", sse.DefaultMaxLastEventID, "longest Last-Event-ID honoured (and quoted in a gap event); longer ones are ignored")
+	cc := &o.chat
+	fs.Float64Var(&cc.ChatRate, "chat-rate", 5, "chat lines (and new rooms) one session may send a second, after its burst")
+	fs.IntVar(&cc.ChatBurst, "chat-burst", 20, "chat lines (and new rooms) one session may send at once")
+	fs.DurationVar(&cc.TypingInterval, "typing-interval", time.Second, "least time between one session's typing events")
+	fs.IntVar(&o.maxRooms, "max-rooms", 10000, "chat rooms that may exist")
+	fs.IntVar(&o.maxNames, "max-names", 1000000, "names that may be claimed")
 	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
 	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
 	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/chat"
+	"github.com/stompbox/stompbox/history/sqlite"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
@@ -47,30 +49,26 @@ func main() {
 	}
 }
 
-// maxNickname bounds the name a chat user goes by.
-const maxNickname = 64
-
-// nickname names a chat session after its CONNECT login header, the name
-// typed into the page: a nickname, not an authenticated identity. No login
-// means anonymous.
-func nickname(_ context.Context, c *server.ConnectRequest) (string, error) {
-	name := strings.TrimSpace(c.Header.Get("login"))
-	if len(name) > maxNickname {
-		return "", nicknameError(fmt.Sprintf("a name may be %d bytes long at most", maxNickname))
-	}
-	return name, nil
-}
-
-type nicknameError string
-
-func (e nicknameError) Error() string       { return string(e) }
-func (e nicknameError) ClientError() string { return string(e) }
-
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, o *options, log *slog.Logger) error {
+	store, err := sqlite.Open(ctx, sqlite.Config{
+		Path: filepath.Join(o.data, "stompbox.db"), MaxRooms: o.maxRooms, MaxNames: o.maxNames, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close() // after the sessions, whose handlers write to it
+	log.Info("history", "store", "sqlite", "path", filepath.Join(o.data, "stompbox.db"))
+
 	b := broker.NewMemoryConfig(o.broker)
 	router := messaging.NewRouter(messaging.Config{Broker: b, Logger: log})
-	chat.Register(router, log)
+	cc := o.chat
+	cc.Store, cc.Router, cc.Logger = store, router, log
+	app, err := chat.New(ctx, cc)
+	if err != nil {
+		return err
+	}
+	app.Register(router)
 
 	var origins []string
 	for s := range strings.SplitSeq(o.allowedOrigins, ",") {
@@ -80,7 +78,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	}
 	cfg := o.stomp
 	cfg.Broker, cfg.App, cfg.Logger, cfg.AllowedOrigins = b, router, log, origins
-	cfg.OnConnect = nickname
+	cfg.OnConnect, cfg.OnSend, cfg.OnSubscribe, cfg.OnEvent = app.Connect, app.AuthorizeSend, app.AuthorizeSubscribe, app.OnEvent
 	stomp := server.New(cfg)
 	router.Users = stomp
 
@@ -91,6 +89,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)
 	mux.Handle("GET /events", events)
+	mux.Handle("GET /api/rooms/{room}/messages", app.HistoryHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -13,9 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stompbox/stompbox/frame"
-	"github.com/stompbox/stompbox/server"
 )
 
 func TestOptions(t *testing.T) {
@@ -84,7 +81,7 @@ func TestRunServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, &options{addr: "127.0.0.1:0", stompAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second}, log)
+		done <- run(ctx, &options{addr: "127.0.0.1:0", stompAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second, data: t.TempDir()}, log)
 	}()
 
 	addrRe := regexp.MustCompile(`msg=listening addr=(\S+)`)
@@ -97,7 +94,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("no listening line in %q", logs.String())
 	}
-	for path, want := range map[string]int{"/healthz": 200, "/chat-app": http.StatusUpgradeRequired, "/no-such-page": 404} {
+	for path, want := range map[string]int{"/healthz": 200, "/chat-app": http.StatusUpgradeRequired, "/no-such-page": 404, "/api/rooms/lobby/messages": 200, "/api/rooms/no.dots/messages": 400, "/classic/": 200} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
@@ -118,19 +115,5 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "STOMP over TCP") || !strings.Contains(logs.String(), "msg=stopped") {
 		t.Errorf("logs: %s", logs.String())
-	}
-}
-
-func TestNickname(t *testing.T) {
-	req := func(login string) *server.ConnectRequest {
-		var h frame.Header
-		h.Add("login", login)
-		return &server.ConnectRequest{Header: h}
-	}
-	if name, err := nickname(context.Background(), req("  홍길동 ")); err != nil || name != "홍길동" {
-		t.Fatalf("nickname = %q, %v", name, err)
-	}
-	if _, err := nickname(context.Background(), req(strings.Repeat("x", maxNickname+1))); err == nil {
-		t.Fatal("an over-long name was accepted")
 	}
 }

@@ -93,7 +93,7 @@ describe('the chat page in Chromium', () => {
     page.on('response', (res) => {
       if (res.status() >= 400) problems.push(`${who}: HTTP ${res.status()} for ${res.url()}`);
     });
-    const res = await page.goto(`${server.url}/`, { waitUntil: 'load' });
+    const res = await page.goto(`${server.url}/classic/`, { waitUntil: 'load' });
     assert.equal(res.status(), 200);
     assert.equal(await page.title(), 'Hello WebSocket');
     return { context, page };

@@ -1,10 +1,10 @@
-// End-to-end: the page's own client code (web/static/chat.js) with the real
+// End-to-end: the page's own client code (web/classic/chat.js) with the real
 // @stomp/stompjs in Node, against bin/stompbox.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Client } from '@stomp/stompjs';
-import { createChat, greetingLine, chatLine } from '../../web/static/chat.js';
+import { createChat, greetingLine, chatLine } from '../../web/classic/chat.js';
 import { startServer, sleep, withTimeout, Waits } from './server.mjs';
 
 // Node 20 has no global WebSocket; stompjs uses the global one.

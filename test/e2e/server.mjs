@@ -1,6 +1,7 @@
 // Starts bin/stompbox on a free loopback port for the end-to-end tests.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -31,7 +32,10 @@ export function startServer({ args = [], env = {}, binary: program = binary } = 
   if (!existsSync(program)) {
     return Promise.reject(new Error(`${program} does not exist: run \`make build\` first`));
   }
-  const child = spawn(program, ['-addr', '127.0.0.1:0', ...args], {
+  // Each stompbox keeps its chat history in a directory of its own, unless
+  // the test names one (to restart a server on the same history).
+  const data = args.includes('-data') || program !== binary ? [] : ['-data', mkdtempSync(path.join(tmpdir(), 'stompbox-e2e-'))];
+  const child = spawn(program, ['-addr', '127.0.0.1:0', ...data, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -246,7 +246,7 @@ describe('Server-Sent Events at /events', () => {
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
-    const res = await page.goto(`${server.url}/`, { waitUntil: 'load' });
+    const res = await page.goto(`${server.url}/classic/`, { waitUntil: 'load' });
     assert.equal(res.status(), 200);
 
     const dest = '/topic/sse-browser';

@@ -38,7 +38,7 @@ func start(t *testing.T, args ...string) *server {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s: %v (run make build first)", bin, err)
 	}
-	all := append([]string{"-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0"}, args...)
+	all := append([]string{"-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0", "-data", t.TempDir()}, args...)
 	cmd := exec.Command(bin, all...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -56,10 +57,12 @@ class Server:
         self._reader = None
 
     def start(self):
+        # The chat's SQLite history goes to a directory of this server's own.
+        self._data = tempfile.TemporaryDirectory(prefix="stompbox-interop-")
         if not BIN.exists():
             raise RuntimeError("%s not found: build it first (make build, or go build -o bin/stompbox ./cmd/stompbox)" % BIN)
         self.proc = subprocess.Popen(
-            [str(BIN), "-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0"],
+            [str(BIN), "-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-data", self._data.name],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
