@@ -442,7 +442,6 @@ export function createChatClient(opts) {
     if (!v) return 'error.badRoom';
     const p = { clientId: newId(), content, at: now() };
     v.pending.push(p);
-    lastTyping.delete(room);
     if (connected()) publishLine(room, p);
     return '';
   }
@@ -495,6 +494,8 @@ export function createChatClient(opts) {
       if (createTimer) clearTimer(createTimer);
       createTimer = null;
     }
+    // A typing event that was turned down (rate, membership) is no news.
+    if (/\/typing$/.test(dest)) return;
     const chat = /^\/app\/rooms\/(.+)\/chat$/.exec(dest);
     if (chat && view(chat[1])?.pending.length) view(chat[1]).pending.shift();
     toast({ kind: 'error', code: String(e.code ?? ''), text: String(e.message ?? '') });

@@ -105,7 +105,7 @@ export const messages = {
     'rooms.unread': '{n} unread',
     'rooms.create': 'Create',
     'rooms.createLabel': 'New room name',
-    'rooms.createPlaceholder': 'New room name',
+    'rooms.createPlaceholder': 'New room',
     'rooms.toggle': 'Rooms',
     'room.leave': 'Leave room',
     'room.members': 'Members',
