@@ -16,6 +16,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
+  // Caches go to the repository's node_modules, not web/app/node_modules.
+  cacheDir: fileURLToPath(new URL('../../node_modules/.vite', import.meta.url)),
   plugins: [vue()],
   define: {
     __VUE_OPTIONS_API__: 'false',
