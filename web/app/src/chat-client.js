@@ -519,6 +519,7 @@ export function createChatClient(opts) {
     state.everConnected = true;
     state.connectError = '';
     state.user = frame?.headers?.['user-name'] || state.name;
+    store.set(KEYS.auto, '1');
     if (state.user !== state.name) {
       state.name = state.user;
       store.set(KEYS.name, state.user);
@@ -558,6 +559,7 @@ export function createChatClient(opts) {
     if (state.status !== 'connected' && /access denied/i.test(message)) {
       // The server refused the name: stop retrying and let the user pick.
       state.connectError = body.trim() || message;
+      store.set(KEYS.auto, '');
       stop();
       return;
     }
@@ -611,6 +613,12 @@ export function createChatClient(opts) {
     return '';
   }
 
+  // resume reconnects a page that was connected when it was last left
+  // (a reload, a new tab): the name and secret are remembered.
+  function resume() {
+    if (store.get(KEYS.auto) === '1' && state.name && !client) connect(state.name);
+  }
+
   // Lines seen under one name are not shown under another.
   function resetRooms() {
     for (const room of Object.keys(state.views)) {
@@ -622,6 +630,7 @@ export function createChatClient(opts) {
   }
 
   function disconnect() {
+    store.set(KEYS.auto, '');
     stop();
     state.everConnected = false;
   }
@@ -660,6 +669,7 @@ export function createChatClient(opts) {
   return {
     state,
     connect,
+    resume,
     disconnect,
     join,
     leave,

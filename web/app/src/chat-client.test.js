@@ -31,6 +31,31 @@ describe('connect', () => {
     expect(t.transport.made).toHaveLength(0);
   });
 
+  it('a reload reconnects only a page that was connected and not left', () => {
+    const fresh = setup({ storage: { 'stompbox.name': '홍길동' } });
+    fresh.client.resume();
+    expect(fresh.transport.made).toHaveLength(0); // never connected: the form waits
+
+    const t = setup();
+    t.client.connect('홍길동');
+    t.transport.last().open('홍길동');
+    expect(t.backend.map.get('stompbox.auto')).toBe('1');
+    const again = setup({ storage: Object.fromEntries(t.backend.map) });
+    again.client.resume();
+    expect(again.transport.last().config.connectHeaders.login).toBe('홍길동');
+
+    t.client.disconnect(); // leaving on purpose: the next page shows the form
+    expect(t.backend.map.get('stompbox.auto')).toBe('');
+    const left = setup({ storage: Object.fromEntries(t.backend.map) });
+    left.client.resume();
+    expect(left.transport.made).toHaveLength(0);
+
+    const refused = setup({ storage: { 'stompbox.name': '홍길동', 'stompbox.auto': '1' } });
+    refused.client.resume();
+    refused.transport.last().refuse('claimed by someone else');
+    expect(refused.backend.map.get('stompbox.auto')).toBe('');
+  });
+
   it('builds the endpoint from the page location', () => {
     expect(brokerURL({ protocol: 'https:', host: 'chat.example:8443' })).toBe('wss://chat.example:8443/chat-app');
     expect(brokerURL({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/chat-app');

@@ -16,3 +16,4 @@ const client = createChatClient({ transport: stompTransport, store, debug });
 const i18n = createI18n(store);
 
 createApp(App, { client, i18n }).mount('#app');
+client.resume(); // a reload goes back into the chat it left

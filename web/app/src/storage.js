@@ -8,6 +8,7 @@ export const KEYS = {
   rooms: 'stompbox.rooms',
   room: 'stompbox.room',
   lang: 'stompbox.lang',
+  auto: 'stompbox.auto', // '1' while the user wants to be connected: a reload reconnects
 };
 
 export function createStore(backend = globalThis.localStorage) {
