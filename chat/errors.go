@@ -1,9 +1,11 @@
 package chat
 
 import (
+	"context"
 	"errors"
 
 	"github.com/stompbox/stompbox/messaging"
+	"github.com/stompbox/stompbox/server"
 )
 
 // A refusal is a request the chat turns down, with a code for
@@ -18,11 +20,17 @@ func (e *refusal) ClientError() string { return e.msg }
 
 // forClient turns a handler's refusal into the messaging.Error that goes
 // to the sender's /user/queue/errors; other errors pass unchanged (the
-// sender is told "internal error" and the log keeps the cause).
-func forClient(err error) error {
+// sender is told "internal error" and the log keeps the cause). When the
+// SEND asked for a receipt, a refusal is a protocol error instead (an
+// ERROR frame, "code: message", and no RECEIPT): a receipt must never
+// stand for a line that was not stored.
+func forClient(ctx context.Context, err error) error {
 	var r *refusal
-	if errors.As(err, &r) {
-		return &messaging.Error{Code: r.code, Message: r.msg}
+	if !errors.As(err, &r) {
+		return err
 	}
-	return err
+	if server.ReceiptRequested(ctx) {
+		return messaging.Reject("%s: %s", r.code, r.msg)
+	}
+	return &messaging.Error{Code: r.code, Message: r.msg}
 }

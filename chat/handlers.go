@@ -96,7 +96,7 @@ func (a *App) spend(s *server.Session) error {
 
 // chat stores a line, then broadcasts it: SEND /app/rooms/{room}/chat.
 func (a *App) chat(ctx context.Context, in ChatIn) (struct{}, error) {
-	return struct{}{}, forClient(a.post(ctx, in))
+	return struct{}{}, forClient(ctx, a.post(ctx, in))
 }
 
 func (a *App) post(ctx context.Context, in ChatIn) error {
@@ -155,12 +155,12 @@ func (a *App) post(ctx context.Context, in ChatIn) error {
 func (a *App) createRoom(ctx context.Context, in RoomIn) (struct{}, error) {
 	s, _ := server.SessionFrom(ctx)
 	if !ValidRoom(in.Name) {
-		return struct{}{}, forClient(refuse("bad-room", "room names have 1-40 letters, digits, - and _"))
+		return struct{}{}, forClient(ctx, refuse("bad-room", "room names have 1-40 letters, digits, - and _"))
 	}
 	if err := a.allowCreate(s); err != nil {
-		return struct{}{}, forClient(err)
+		return struct{}{}, forClient(ctx, err)
 	}
-	return struct{}{}, forClient(a.ensureRoom(ctx, in.Name))
+	return struct{}{}, forClient(ctx, a.ensureRoom(ctx, in.Name))
 }
 
 // typing relays that the sender is typing: SEND /app/rooms/{room}/typing,
@@ -168,11 +168,11 @@ func (a *App) createRoom(ctx context.Context, in RoomIn) (struct{}, error) {
 func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 	s, err := a.sender(ctx)
 	if err != nil {
-		return struct{}{}, forClient(err)
+		return struct{}{}, forClient(ctx, err)
 	}
 	room, err := room(ctx)
 	if err != nil {
-		return struct{}{}, forClient(err)
+		return struct{}{}, forClient(ctx, err)
 	}
 	now := a.now()
 	a.mu.Lock()
@@ -187,7 +187,7 @@ func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 	}
 	a.mu.Unlock()
 	if err != nil {
-		return struct{}{}, forClient(err)
+		return struct{}{}, forClient(ctx, err)
 	}
 	a.publish(ctx, TypingTopic(room), Typing{Name: s.User})
 	return struct{}{}, nil
@@ -197,7 +197,7 @@ func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 func (a *App) memberList(ctx context.Context) ([]Member, error) {
 	room, err := room(ctx)
 	if err != nil {
-		return nil, forClient(err)
+		return nil, forClient(ctx, err)
 	}
 	return a.members(room), nil
 }
@@ -207,7 +207,7 @@ func (a *App) memberList(ctx context.Context) ([]Member, error) {
 func (a *App) history(ctx context.Context) ([]Line, error) {
 	room, err := room(ctx)
 	if err != nil {
-		return nil, forClient(err)
+		return nil, forClient(ctx, err)
 	}
 	q, err := ParseQuery(func(k string) string { return messaging.Header(ctx, k) })
 	if err != nil {

@@ -148,15 +148,6 @@ func (r *Router) HandleSend(ctx context.Context, m *broker.Message) (bool, error
 		return true, &BadMessageError{Destination: m.Destination, Err: ErrNoHandler}
 	}
 	_, err := h(withFrame(ctx, vars, m.Header), m)
-	if err != nil && server.ReceiptRequested(ctx) {
-		// A RECEIPT would say the message was taken: a sender that asked
-		// for one hears of the refusal in an ERROR instead.
-		var ae *Error
-		if errors.As(err, &ae) {
-			r.log.Info("handler refused a receipted message", "dest", m.Destination, "err", err)
-			return true, &BadMessageError{Destination: m.Destination, Err: ae}
-		}
-	}
 	return true, r.handlerError(ctx, m.Destination, err)
 }
 
@@ -223,10 +214,10 @@ func (r *Router) handlerError(ctx context.Context, dest string, err error) error
 
 // An Error is an application error meant for the client: a handler that
 // returns one has it sent, as an ErrorReply, to the sender's
-// /user/queue/errors, and the session goes on. When the SEND asked for a
-// receipt, the sender gets an ERROR frame ("invalid message", the body
-// "code: message") instead, and no RECEIPT: a receipt must never stand for
-// a message the application refused. Any other error is sent there as "internal error",
+// /user/queue/errors, and the session goes on, as in Spring (a SEND that
+// asked for a receipt gets it: the message was handled). A handler whose
+// refusal must not be receipted (a chat line that was not stored) checks
+// server.ReceiptRequested and returns Reject instead. Any other error is sent there as "internal error",
 // its text kept in the log.
 type Error struct {
 	Code    string
@@ -265,10 +256,7 @@ func (e *BadMessageError) Unwrap() error { return e.Err }
 // ClientError is what the client is told.
 func (e *BadMessageError) ClientError() string {
 	var de *decodeError
-	var ae *Error
 	switch {
-	case errors.As(e.Err, &ae):
-		return ae.Code + ": " + ae.Message
 	case errors.Is(e.Err, ErrNoHandler):
 		return "no handler for " + e.Destination
 	case errors.As(e.Err, &de):

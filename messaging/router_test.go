@@ -10,7 +10,6 @@ import (
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/messaging"
-	"github.com/stompbox/stompbox/server"
 )
 
 // inbox subscribes to destinations on a broker and records what arrives.
@@ -183,27 +182,5 @@ func TestHeaderReachesHandlers(t *testing.T) {
 	}
 	if got, want := string(reply.Body), "lobby before=42 absent="; got != want {
 		t.Fatalf("subscribe handler answered %q, want %q", got, want)
-	}
-}
-
-// An application error reaches a sender that asked for a receipt as an
-// error from HandleSend (an ERROR frame, no RECEIPT); without a receipt the
-// handler's error goes to /user/queue/errors and HandleSend succeeds.
-func TestApplicationErrorWithReceiptIsAnError(t *testing.T) {
-	b := broker.NewMemory()
-	r := messaging.NewRouter(messaging.Config{Broker: b})
-	messaging.Handle(r, "/limited", func(ctx context.Context, body string) (string, error) {
-		return "", &messaging.Error{Code: "rate-limited", Message: "slow down"}
-	})
-	if ok, err := send(r, "/app/limited", "x"); !ok || err != nil {
-		t.Fatalf("without a receipt: handled=%v err=%v, want true <nil>", ok, err)
-	}
-	ok, err := r.HandleSend(server.WithReceipt(context.Background()), broker.NewMessage("/app/limited", nil, []byte("x")))
-	var bad *messaging.BadMessageError
-	if !ok || !errors.As(err, &bad) {
-		t.Fatalf("with a receipt: handled=%v err=%v, want a BadMessageError", ok, err)
-	}
-	if got, want := bad.ClientError(), "rate-limited: slow down"; got != want {
-		t.Fatalf("client is told %q, want %q", got, want)
 	}
 }

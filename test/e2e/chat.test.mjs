@@ -132,19 +132,33 @@ describe('stompbox with the seed client (chat.js + @stomp/stompjs)', () => {
     if (server) await server.stop();
   });
 
-  test('GET /healthz is 200 and GET / serves the chat page', async () => {
+  test('GET /healthz is 200, / serves the app and /classic/ the seed\'s page', async () => {
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);
     await health.arrayBuffer();
 
-    const page = await fetch(`${server.url}/`);
+    const app = await fetch(`${server.url}/`);
+    assert.equal(app.status, 200, 'the Vue app is built into the binary (make build)');
+    assert.match(app.headers.get('content-type'), /^text\/html/);
+    const appHTML = await app.text();
+    const scripts = [...appHTML.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(scripts.length > 0, `the app page loads its bundle from /assets/: ${appHTML}`);
+    assert.ok(!/https?:\/\//.test(appHTML), 'nothing from another origin');
+    for (const path of scripts) {
+      const res = await fetch(`${server.url}${path}`);
+      assert.equal(res.status, 200, `GET ${path}`);
+      assert.match(res.headers.get('content-type'), /^text\/javascript/, `GET ${path}`);
+      await res.arrayBuffer();
+    }
+
+    const page = await fetch(`${server.url}/classic/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type'), /^text\/html/);
     assert.equal(page.headers.get('content-security-policy'), "default-src 'self'; connect-src 'self' ws: wss:");
     const html = await page.text();
     assert.ok(html.includes('chat-messages'), 'the page has the chat-messages table');
 
-    for (const path of ['/chat.js', '/app.js', '/vendor/stomp.umd.min.js']) {
+    for (const path of ['/classic/chat.js', '/classic/app.js', '/classic/vendor/stomp.umd.min.js']) {
       const res = await fetch(`${server.url}${path}`);
       assert.equal(res.status, 200, `GET ${path}`);
       assert.match(res.headers.get('content-type'), /^text\/javascript/, `GET ${path}`);
