@@ -10,6 +10,7 @@
 #   make soak     the same cases, ten times longer (HOSTILE_SCALE=10)
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
+#   make screenshot  docs/screenshot.png from a scripted chat in Chromium
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,7 +26,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor web test vet gotest fuzz interop e2e bench hostile soak clean
+.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench hostile soak clean
 
 build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
@@ -89,6 +90,9 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./frame/
+
+screenshot: build
+	$(NODE) scripts/screenshot.mjs
 
 clean:
 	rm -rf bin $(VENDOR) test-results
