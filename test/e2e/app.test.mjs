@@ -149,7 +149,9 @@ describe('the chat app in Chromium', () => {
     const port = server.port;
     await server.stop();
     server = null;
-    await waitState(a, 'disconnected').catch(async () => waitState(a, 'connecting'));
+    // The page notices (connecting again, or disconnected), then the server
+    // comes back within a second: the app's backoff is still short.
+    await a.page.waitForSelector('[data-testid="connection"]:not([data-state="connected"])', { timeout: WAIT_MS });
     await sleep(500);
     server = await startServer({ args: ['-addr', `127.0.0.1:${port}`, '-data', data] });
     await waitState(a, 'connected');
@@ -164,6 +166,22 @@ describe('the chat app in Chromium', () => {
       assertNoDuplicates(p.who, lines);
       assert.equal(lines.filter((l) => l.text.includes('안녕하세요, 고길동님!')).length, 1, `${p.who}: the first line once`);
     }
+
+    // The read-only live view of the room: its history, then new lines over
+    // Server-Sent Events, without STOMP.
+    const wall = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const live = await wall.newPage();
+    live.on('pageerror', (err) => problems.push(`live view: page error: ${err.message}`));
+    assert.equal((await live.goto(`${server.url}/rooms/lobby/live`)).status(), 200);
+    await live.locator('[data-testid="live-message"]').filter({ hasText: '네, 중복 없이요' }).waitFor({ timeout: WAIT_MS });
+    await live.waitForSelector('[data-testid="live-state"][data-state="connected"]', { timeout: WAIT_MS });
+    await say(b, '벽 화면에도 보이나요?');
+    await live.locator('[data-testid="live-message"]').filter({ hasText: '벽 화면에도 보이나요?' }).waitFor({ timeout: WAIT_MS });
+    const liveIds = await live.locator('[data-testid="live-message"]').evaluateAll((els) => els.map((el) => el.dataset.id));
+    assert.equal(new Set(liveIds).size, liveIds.length, `the live view shows a line twice: ${liveIds}`);
+    assert.equal(await live.locator('[data-testid="live-message"] img').count(), 0, 'HTML is text on the wall too');
+    await live.screenshot({ path: path.join(RESULTS, 'app-live.png') });
+    await wall.close();
 
     // A third person cannot take a claimed name.
     const c = await open('사칭', { width: 800, height: 600 });
