@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/gobwas/ws v1.5.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/text v0.44.0
 	modernc.org/sqlite v1.62.0
 )
 

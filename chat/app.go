@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,13 @@ type Config struct {
 	// MaxContent is the longest chat line, in characters. Default: 4000.
 	MaxContent int
 
+	// Per client address (IPv6: per /64), for floods from many sessions:
+	// LinesPerIP bounds chat lines (default a burst of 200, then 20 a
+	// second), RoomsPerIP new rooms (50, then one every 10 s), ClaimsPerIP
+	// newly claimed names (100, then one a second). Names already claimed
+	// cost nothing, so a reconnect storm behind one NAT is not refused.
+	LinesPerIP, RoomsPerIP, ClaimsPerIP Rate
+
 	// Now tells the time (for tests). Default: time.Now.
 	Now func() time.Time
 }
@@ -62,8 +71,43 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.LinesPerIP = c.LinesPerIP.or(20, 200)
+	c.RoomsPerIP = c.RoomsPerIP.or(0.1, 50)
+	c.ClaimsPerIP = c.ClaimsPerIP.or(1, 100)
 	return c, nil
 }
+
+// A Rate is a burst of Burst events, then PerSecond a second.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// String is "BURST,PER_SECOND", e.g. "200,20"; Set parses it (flag.Value).
+func (r *Rate) String() string {
+	return strconv.Itoa(r.Burst) + "," + strconv.FormatFloat(r.PerSecond, 'g', -1, 64)
+}
+
+// Set parses "BURST,PER_SECOND".
+func (r *Rate) Set(s string) error {
+	b, p, ok := strings.Cut(s, ",")
+	burst, err1 := strconv.Atoi(strings.TrimSpace(b))
+	per, err2 := strconv.ParseFloat(strings.TrimSpace(p), 64)
+	if !ok || err1 != nil || err2 != nil || burst < 1 || per <= 0 {
+		return fmt.Errorf("want BURST,PER_SECOND (e.g. 200,20), not %q", s)
+	}
+	r.Burst, r.PerSecond = burst, per
+	return nil
+}
+
+func (r Rate) or(perSecond float64, burst int) Rate {
+	if r.PerSecond <= 0 || r.Burst <= 0 {
+		return Rate{perSecond, burst}
+	}
+	return r
+}
+
+func (r Rate) limiter() *limit.Rate { return &limit.Rate{Rate: r.PerSecond, Burst: r.Burst} }
 
 // An App is the chat application. Create it with New.
 type App struct {
@@ -74,9 +118,11 @@ type App struct {
 	warn   *limit.Warner
 	now    func() time.Time
 
+	linesByIP, roomsByIP, claimsByIP *limit.Rate
+
 	mu       sync.Mutex
 	rooms    map[string]*roomState // every room, loaded at New
-	sessions map[string]*member    // connected sessions with a name, by session id
+	sessions map[string]*member    // connected sessions, by session id
 }
 
 // roomState is a room and who is in it.
@@ -85,12 +131,14 @@ type roomState struct {
 	members map[string]int // name -> sessions of that name in the room
 }
 
-// member is what the app keeps of a connected session.
+// member is what the app keeps of a connected session (anonymous ones
+// too: they have rates, but no presence).
 type member struct {
 	name       string
+	ip         string            // limit.AddrKey of the session's address
 	subs       map[string]string // subscription id -> room, for /topic/rooms.{room}
 	in         map[string]int    // room -> subscriptions to it
-	chat       bucket
+	chat       limit.Bucket
 	lastTyping time.Time
 }
 
@@ -106,7 +154,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{
 		cfg: cfg, store: cfg.Store, router: cfg.Router, log: cfg.Logger, now: cfg.Now,
-		warn:     limit.NewWarner(cfg.Logger, time.Second),
+		warn:      limit.NewWarner(cfg.Logger, time.Second),
+		linesByIP: cfg.LinesPerIP.limiter(), roomsByIP: cfg.RoomsPerIP.limiter(), claimsByIP: cfg.ClaimsPerIP.limiter(),
 		rooms:    make(map[string]*roomState, len(rooms)),
 		sessions: make(map[string]*member),
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/pattern"
 	"github.com/stompbox/stompbox/server"
 )
@@ -23,10 +24,15 @@ func owned(dest string) bool {
 // AuthorizeSend is a server.AuthorizeHandler: clients may not SEND
 // straight to the topics the application owns (/topic/chat,
 // /topic/greetings, /topic/rooms...), where every line must be stamped
-// by the server; they SEND to /app/... instead.
+// by the server, nor to another user's /user/{name}/queue/errors; they
+// SEND to /app/... instead.
 func (a *App) AuthorizeSend(_ context.Context, _ *server.Session, dest string) error {
 	if owned(dest) {
 		return refuse("owned-topic", "only the chat application publishes to "+dest+"; send to /app/... instead")
+	}
+	if strings.HasPrefix(dest, server.UserPrefix+"/") && strings.HasSuffix(dest, messaging.ErrorsDestination) {
+		// /user/{name}/queue/errors: a forged error would look like the server's.
+		return refuse("owned-topic", "only the server sends to a user's "+messaging.ErrorsDestination)
 	}
 	return nil
 }
@@ -68,11 +74,5 @@ func (a *App) allowCreate(s *server.Session) error {
 	if s == nil || s.User == "" {
 		return refuse("name-required", "connect with a name to make a room")
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	m := a.sessions[s.ID]
-	if m != nil && !m.chat.take(a.now(), a.cfg.ChatRate, a.cfg.ChatBurst) {
-		return refuse("rate-limited", "too many messages and new rooms: slow down")
-	}
-	return nil
+	return a.spend(s, a.roomsByIP, "new rooms")
 }

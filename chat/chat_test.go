@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -113,6 +114,7 @@ func TestValidName(t *testing.T) {
 		"홍길동": true, "Bob Smith": true, strings.Repeat("가", 32): true,
 		strings.Repeat("가", 33): false, "a\tb": false, "a\x00b": false,
 		"홍길동\u200b": false, "\u202eevil": false, "a/b": false, "": false,
+		"홍\u3164": false, "\u115f홍": false, "a\u034fb": false, "a\ufe0f": false,
 	} {
 		if got := chat.ValidName(name) == ""; got != ok {
 			t.Errorf("ValidName(%q) ok=%v, want %v (%s)", name, got, ok, chat.ValidName(name))
@@ -212,13 +214,14 @@ func TestChatRate(t *testing.T) {
 
 func TestAuthorize(t *testing.T) {
 	f := newFixture(t)
-	s := &server.Session{ID: "s1", User: "a"}
-	for _, d := range []string{"/topic/chat", "/topic/greetings", "/topic/rooms", "/topic/rooms.lobby", "/topic/rooms.x.typing"} {
+	ctx := f.session("s1", "a")
+	s, _ := server.SessionFrom(ctx)
+	for _, d := range []string{"/user/홍길동/queue/errors", "/topic/chat", "/topic/greetings", "/topic/rooms", "/topic/rooms.lobby", "/topic/rooms.x.typing"} {
 		if err := f.app.AuthorizeSend(context.Background(), s, d); err == nil {
 			t.Errorf("SEND to %s allowed", d)
 		}
 	}
-	for _, d := range []string{"/topic/news", "/queue/jobs", "/app/rooms/lobby/chat", "/topic/roomsX"} {
+	for _, d := range []string{"/topic/news", "/queue/jobs", "/app/rooms/lobby/chat", "/topic/roomsX", "/user/홍길동/queue/reply"} {
 		if err := f.app.AuthorizeSend(context.Background(), s, d); err != nil {
 			t.Errorf("SEND to %s refused: %v", d, err)
 		}
@@ -231,7 +234,12 @@ func TestAuthorize(t *testing.T) {
 			t.Errorf("SUBSCRIBE %s: %v, want allowed=%v", d, err, ok)
 		}
 	}
-	anon := &server.Session{ID: "s2"}
+	stranger := &server.Session{ID: "never-connected", User: "b"}
+	if err := f.app.AuthorizeSubscribe(context.Background(), stranger, "/topic/rooms.made-by-stranger"); err == nil {
+		t.Error("a session the app never heard connect made a room without a rate")
+	}
+	actx := f.session("s2", "")
+	anon, _ := server.SessionFrom(actx)
 	if err := f.app.AuthorizeSubscribe(context.Background(), anon, "/topic/rooms.new-room"); err == nil {
 		t.Error("an anonymous session made a room")
 	}
@@ -267,5 +275,101 @@ func TestConnectClaimsNames(t *testing.T) {
 	}
 	if name, err := connect("", ""); err != nil || name != "" {
 		t.Fatalf("anonymous: %q %v", name, err)
+	}
+}
+
+// Names are kept in NFC: decomposed jamo are the same name as syllables.
+func TestNormalName(t *testing.T) {
+	decomposed := "\u1112\u1169\u11bc\u1100\u1175\u11af\u1103\u1169\u11bc" // 홍길동 as jamo
+	if got := chat.NormalName("  " + decomposed + " "); got != "홍길동" {
+		t.Fatalf("NormalName(jamo) = %q (% x), want 홍길동", got, got)
+	}
+	f := newFixture(t)
+	connect := func(login, passcode string) error {
+		var h frame.Header
+		h.Add("login", login)
+		h.Add("passcode", passcode)
+		_, err := f.app.Connect(context.Background(), &server.ConnectRequest{Header: h, Remote: "192.0.2.1:1"})
+		return err
+	}
+	if err := connect("홍길동", "mine"); err != nil {
+		t.Fatal(err)
+	}
+	if err := connect(decomposed, "thief"); err == nil {
+		t.Fatal("the decomposed spelling of a claimed name was accepted with another secret")
+	}
+}
+
+// A page of history stays within MaxPageBytes: long lines make it shorter,
+// keeping the newest for a latest page and the oldest for an after page.
+func TestHistoryPageBytes(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.session("s1", "긴글")
+	long := strings.Repeat("<가", 1999) // 4,000 characters, 1999×4 = 7,996 bytes as JSON (no \u003c)
+	for range 200 {
+		f.now = f.now.Add(time.Second) // keep within the chat rate
+		f.send(t, ctx, "/app/rooms/big/chat", `{"content":"`+long+`"}`)
+	}
+	page := func(hdr ...string) []history.Message {
+		var h frame.Header
+		for i := 0; i+1 < len(hdr); i += 2 {
+			h.Add(hdr[i], hdr[i+1])
+		}
+		_, reply, err := f.router.HandleSubscribe(ctx, "/app/rooms/big/history", h)
+		if err != nil || reply == nil {
+			t.Fatalf("history %v: %v", hdr, err)
+		}
+		if len(reply.Body) > chat.MaxPageBytes {
+			t.Fatalf("a page of %d bytes", len(reply.Body))
+		}
+		if strings.Contains(string(reply.Body), "\\u003c") {
+			t.Fatal("the page is HTML-escaped")
+		}
+		var lines []history.Message
+		if err := json.Unmarshal(reply.Body, &lines); err != nil {
+			t.Fatal(err)
+		}
+		return lines
+	}
+	latest := page("limit", "200")
+	if n := len(latest); n == 0 || n >= 200 || latest[n-1].ID != 200 {
+		t.Fatalf("latest page: %d lines ending at %d, want fewer than 200 ending at 200", n, latest[len(latest)-1].ID)
+	}
+	first := page("after", "1", "limit", "200")
+	if first[0].ID != 2 || len(first) != len(latest) {
+		t.Fatalf("after 1: %d lines from %d, want %d from 2", len(first), first[0].ID, len(latest))
+	}
+	// Paging on until an empty page reads everything once.
+	seen, last := 1, int64(1)
+	for {
+		p := page("after", fmt.Sprint(last), "limit", "200")
+		if len(p) == 0 {
+			break
+		}
+		seen += len(p)
+		last = p[len(p)-1].ID
+	}
+	if seen != 200 {
+		t.Fatalf("paging after ids read %d lines, want 200", seen)
+	}
+}
+
+// On the seed's /app/chat an anonymous session may not use a claimed name.
+func TestSeedClaimedNames(t *testing.T) {
+	f := newFixture(t, chat.ChatTopic)
+	var h frame.Header
+	h.Add("login", "홍길동")
+	h.Add("passcode", "secret")
+	if _, err := f.app.Connect(context.Background(), &server.ConnectRequest{Header: h, Remote: "192.0.2.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	anon := f.session("s9", "")
+	f.send(t, anon, "/app/chat", `{"name":"홍길동","content":"사칭"}`)
+	f.send(t, anon, "/app/chat", `{"name":"손님","content":"안녕"}`)
+	if got := f.topics.take(); len(got) != 1 || !strings.Contains(got[0], `"name":"손님"`) {
+		t.Fatalf("seed chat %q, want only 손님's line", got)
+	}
+	if errs := f.errs.take(); len(errs) != 1 || !strings.Contains(errs[0], "name-claimed") {
+		t.Fatalf("errors %q", errs)
 	}
 }

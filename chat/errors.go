@@ -24,10 +24,17 @@ func (e *refusal) ClientError() string { return e.msg }
 // SEND asked for a receipt, a refusal is a protocol error instead (an
 // ERROR frame, "code: message", and no RECEIPT): a receipt must never
 // stand for a line that was not stored.
-func forClient(ctx context.Context, err error) error {
+func (a *App) forClient(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
 	var r *refusal
 	if !errors.As(err, &r) {
-		return err
+		if !server.ReceiptRequested(ctx) {
+			return err // the router logs it and tells the sender "internal error"
+		}
+		a.log.Error("chat: handler failed", "err", err)
+		r = refuse("internal-error", "the server could not take the message; send it again")
 	}
 	if server.ReceiptRequested(ctx) {
 		return messaging.Reject("%s: %s", r.code, r.msg)

@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stompbox/stompbox/history"
+	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
 )
@@ -38,7 +41,7 @@ type Line = history.Message
 // Register adds the app's handlers to r: the seed's /hello and /chat, and
 // the rooms API (docs/chat-protocol.md).
 func (a *App) Register(r *messaging.Router) {
-	RegisterSeed(r, a.log)
+	registerSeed(r, a.log, a.seedSpeaker)
 
 	none := messaging.SendTo("") // these handlers publish what they must themselves
 	messaging.Handle(r, "/rooms", a.createRoom, none)
@@ -84,19 +87,31 @@ func (a *App) checkContent(c string) error {
 	return nil
 }
 
-// spend takes a token of the session's chat rate.
-func (a *App) spend(s *server.Session) error {
+// spend takes a token of session s's chat rate, then one of its address's
+// rate perIP (what names what that rate counts). A session the app never
+// heard connect (OnEvent not wired) is refused rather than let through
+// without a rate.
+func (a *App) spend(s *server.Session, perIP *limit.Rate, what string) error {
+	now := a.now()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if m := a.sessions[s.ID]; m != nil && !m.chat.take(a.now(), a.cfg.ChatRate, a.cfg.ChatBurst) {
+	m := a.sessions[s.ID]
+	ok := m != nil && m.chat.Take(now, a.cfg.ChatRate, a.cfg.ChatBurst)
+	a.mu.Unlock()
+	switch {
+	case m == nil:
+		return refuse("not-connected", "the chat has no record of this session")
+	case !ok:
 		return refuse("rate-limited", "at most "+strconv.Itoa(a.cfg.ChatBurst)+" messages at once, then "+strconv.FormatFloat(a.cfg.ChatRate, 'g', -1, 64)+" a second: slow down")
+	case !perIP.Allow(m.ip, now):
+		a.warn.Warn("chat: a client address is over its rate", "what", what, "addr", m.ip)
+		return refuse("rate-limited", "too many "+what+" from your address: slow down")
 	}
 	return nil
 }
 
 // chat stores a line, then broadcasts it: SEND /app/rooms/{room}/chat.
 func (a *App) chat(ctx context.Context, in ChatIn) (struct{}, error) {
-	return struct{}{}, forClient(ctx, a.post(ctx, in))
+	return struct{}{}, a.forClient(ctx, a.post(ctx, in))
 }
 
 func (a *App) post(ctx context.Context, in ChatIn) error {
@@ -115,7 +130,7 @@ func (a *App) post(ctx context.Context, in ChatIn) error {
 	if len(cid) > MaxClientIDLen {
 		return refuse("bad-client-id", "a client-id may have "+strconv.Itoa(MaxClientIDLen)+" bytes at most")
 	}
-	if err := a.spend(s); err != nil {
+	if err := a.spend(s, a.linesByIP, "lines"); err != nil {
 		return err
 	}
 	if err := a.ensureRoom(ctx, room); err != nil {
@@ -132,6 +147,9 @@ func (a *App) post(ctx context.Context, in ChatIn) error {
 		return refuse("store-failed", "the message could not be stored; send it again")
 	}
 	if dup {
+		if line.Room != room {
+			return refuse("bad-client-id", "this client-id was used for a line in another room")
+		}
 		a.log.Debug("chat: repeated client-id, not stored again", "room", room, "id", line.ID)
 		return nil
 	}
@@ -155,12 +173,12 @@ func (a *App) post(ctx context.Context, in ChatIn) error {
 func (a *App) createRoom(ctx context.Context, in RoomIn) (struct{}, error) {
 	s, _ := server.SessionFrom(ctx)
 	if !ValidRoom(in.Name) {
-		return struct{}{}, forClient(ctx, refuse("bad-room", "room names have 1-40 letters, digits, - and _"))
+		return struct{}{}, a.forClient(ctx, refuse("bad-room", "room names have 1-40 letters, digits, - and _"))
 	}
 	if err := a.allowCreate(s); err != nil {
-		return struct{}{}, forClient(ctx, err)
+		return struct{}{}, a.forClient(ctx, err)
 	}
-	return struct{}{}, forClient(ctx, a.ensureRoom(ctx, in.Name))
+	return struct{}{}, a.forClient(ctx, a.ensureRoom(ctx, in.Name))
 }
 
 // typing relays that the sender is typing: SEND /app/rooms/{room}/typing,
@@ -168,11 +186,11 @@ func (a *App) createRoom(ctx context.Context, in RoomIn) (struct{}, error) {
 func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 	s, err := a.sender(ctx)
 	if err != nil {
-		return struct{}{}, forClient(ctx, err)
+		return struct{}{}, a.forClient(ctx, err)
 	}
 	room, err := room(ctx)
 	if err != nil {
-		return struct{}{}, forClient(ctx, err)
+		return struct{}{}, a.forClient(ctx, err)
 	}
 	now := a.now()
 	a.mu.Lock()
@@ -187,7 +205,7 @@ func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 	}
 	a.mu.Unlock()
 	if err != nil {
-		return struct{}{}, forClient(ctx, err)
+		return struct{}{}, a.forClient(ctx, err)
 	}
 	a.publish(ctx, TypingTopic(room), Typing{Name: s.User})
 	return struct{}{}, nil
@@ -197,35 +215,76 @@ func (a *App) typing(ctx context.Context, _ []byte) (struct{}, error) {
 func (a *App) memberList(ctx context.Context) ([]Member, error) {
 	room, err := room(ctx)
 	if err != nil {
-		return nil, forClient(ctx, err)
+		return nil, a.forClient(ctx, err)
 	}
 	return a.members(room), nil
 }
 
 // history answers SUBSCRIBE /app/rooms/{room}/history: the latest page,
-// or with headers before, after and limit another one (Query).
-func (a *App) history(ctx context.Context) ([]Line, error) {
+// or with headers before, after and limit another one (Query). A
+// subscriber always gets an answer: a bad room or a failed read is an
+// ERROR, never a subscription left waiting.
+func (a *App) history(ctx context.Context) (json.RawMessage, error) {
 	room, err := room(ctx)
 	if err != nil {
-		return nil, forClient(ctx, err)
+		return nil, messaging.Reject("%s", err.(*refusal).msg)
 	}
 	q, err := ParseQuery(func(k string) string { return messaging.Header(ctx, k) })
 	if err != nil {
-		return nil, messaging.Reject("%v", err)
+		return nil, messaging.Reject("%s", err.(*refusal).msg)
 	}
-	return a.page(ctx, room, q)
+	page, err := a.page(ctx, room, q)
+	if err != nil {
+		a.log.Error("chat: history read failed", "room", room, "err", err)
+		return nil, messaging.Reject("the history of %s could not be read; try again", room)
+	}
+	return page, nil
 }
 
-// page reads a page of room's history; never nil, so it encodes as [].
-func (a *App) page(ctx context.Context, room string, q history.Query) ([]Line, error) {
+// MaxPageBytes bounds a page of history as sent (JSON), well inside a
+// session's outbound budget (-max-queued-bytes, 4 MiB): 200 lines of
+// 4,000 four-byte characters would be 3.2 MB. A page of long lines holds
+// fewer lines than asked; clients page on until a page comes back empty.
+const MaxPageBytes = 1 << 20
+
+// page reads a page of room's history and encodes it as a JSON array,
+// oldest first, within MaxPageBytes: a page before an id (or the latest)
+// keeps its newest lines, a page after an id its oldest.
+func (a *App) page(ctx context.Context, room string, q history.Query) (json.RawMessage, error) {
 	lines, err := a.store.Messages(ctx, room, q)
 	if err != nil {
 		return nil, err
 	}
-	if lines == nil {
-		lines = []Line{}
+	enc := make([][]byte, len(lines))
+	total := 2
+	for i := range lines {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(lines[i]); err != nil {
+			return nil, err
+		}
+		enc[i] = bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	}
-	return lines, nil
+	from, to := 0, len(enc)
+	if q.After > 0 {
+		for to = 0; to < len(enc) && total+len(enc[to])+1 <= MaxPageBytes; to++ {
+			total += len(enc[to]) + 1
+		}
+	} else {
+		for from = len(enc); from > 0 && total+len(enc[from-1])+1 <= MaxPageBytes; from-- {
+			total += len(enc[from-1]) + 1
+		}
+	}
+	out := make([]byte, 0, total)
+	out = append(out, '[')
+	for i, b := range enc[from:to] {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	return append(out, ']'), nil
 }
 
 // ParseQuery reads the paging parameters before, after and limit from get

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 )
@@ -35,6 +34,6 @@ func (a *App) HistoryHandler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		json.NewEncoder(w).Encode(lines)
+		w.Write(lines)
 	})
 }

@@ -9,18 +9,29 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/stompbox/stompbox/history"
+	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/server"
 )
 
 // MaxNameLen is the longest display name, in characters.
 const MaxNameLen = 32
 
-// ValidName reports why name (already trimmed) cannot be a display name,
-// or "" when it can: 1 to 32 characters; no control characters; no
-// invisible format characters (zero-width spaces, direction overrides),
-// which would let "홍길동" and "홍길동\u200b" look alike; no "/", which
-// separates the parts of a user destination.
+// NormalName is the form a display name is kept and compared in: trimmed
+// and in Unicode NFC, so that "홍길동" typed as composed syllables and as
+// decomposed jamo are one name.
+func NormalName(login string) string {
+	return norm.NFC.String(strings.TrimSpace(login))
+}
+
+// ValidName reports why name (in NormalName's form) cannot be a display
+// name, or "" when it can: 1 to 32 characters; no control characters; no
+// invisible characters (zero-width spaces, direction overrides, Hangul
+// fillers, combining grapheme joiners, variation selectors), which would
+// let "홍길동" and "홍길동\u200b" look alike; no "/", which separates the
+// parts of a user destination.
 func ValidName(name string) string {
 	n := utf8.RuneCountInString(name)
 	switch {
@@ -35,13 +46,26 @@ func ValidName(name string) string {
 		switch {
 		case unicode.IsControl(r):
 			return "a name may not contain control characters"
-		case unicode.Is(unicode.Cf, r):
+		case unicode.Is(unicode.Cf, r) || invisible(r):
 			return "a name may not contain invisible characters"
 		case r == '/':
 			return `a name may not contain "/"`
 		}
 	}
 	return ""
+}
+
+// invisible reports the characters that show as nothing (beyond the
+// format characters, unicode.Cf): Hangul fillers, the combining grapheme
+// joiner, variation selectors, and Mongolian free variation selectors.
+func invisible(r rune) bool {
+	switch {
+	case r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0, r == 0x034F:
+		return true
+	case r >= 0x180B && r <= 0x180F, r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF:
+		return true
+	}
+	return false
 }
 
 // secretHash is what the store keeps of a name's secret. The browser
@@ -63,7 +87,7 @@ func secretHash(name, secret string) []byte {
 // only a name nobody has claimed is given. No login means anonymous: such
 // a session may read rooms but not post.
 func (a *App) Connect(ctx context.Context, c *server.ConnectRequest) (string, error) {
-	name := strings.TrimSpace(c.Header.Get("login"))
+	name := NormalName(c.Header.Get("login"))
 	if name == "" {
 		return "", nil
 	}
@@ -74,7 +98,17 @@ func (a *App) Connect(ctx context.Context, c *server.ConnectRequest) (string, er
 	if secret, ok := c.Header.Lookup("passcode"); ok && len(secret) > 0 {
 		hash = secretHash(name, string(secret))
 	}
-	err := a.store.Claim(ctx, name, hash)
+	err := a.store.Claim(ctx, name, nil) // is it free?
+	if err == nil && hash != nil {
+		// A new claim, the one thing a CONNECT stores: bounded per address.
+		if !a.claimsByIP.Allow(limit.AddrKey(c.Remote), a.now()) {
+			a.warn.Warn("chat: a client address is over its rate", "what", "claims", "addr", limit.AddrKey(c.Remote))
+			return "", refuse("rate-limited", "too many new names from your address: try again later")
+		}
+		err = a.store.Claim(ctx, name, hash)
+	} else if errors.Is(err, history.ErrNameTaken) && hash != nil {
+		err = a.store.Claim(ctx, name, hash)
+	}
 	switch {
 	case err == nil:
 		return name, nil

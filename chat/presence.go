@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/server"
 )
 
@@ -25,7 +26,7 @@ type Member struct {
 // however that session ends (UNSUBSCRIBE, DISCONNECT, or a socket that
 // dies). Anonymous sessions read rooms without being members.
 func (a *App) OnEvent(ctx context.Context, e server.Event) {
-	if e.Session == nil || e.Session.User == "" {
+	if e.Session == nil {
 		return
 	}
 	// Presence outlives the session whose event it is.
@@ -35,12 +36,12 @@ func (a *App) OnEvent(ctx context.Context, e server.Event) {
 	id := e.Session.ID
 	switch e.Type {
 	case server.Connected:
-		a.sessions[id] = &member{name: e.Session.User, subs: make(map[string]string), in: make(map[string]int)}
+		a.sessions[id] = &member{name: e.Session.User, ip: limit.AddrKey(e.Session.Remote), subs: make(map[string]string), in: make(map[string]int)}
 	case server.Subscribed:
 		m := a.sessions[id]
 		room, ok := roomOf(e.Destination)
-		if m == nil || !ok {
-			return
+		if m == nil || m.name == "" || !ok {
+			return // anonymous sessions read rooms without being in them
 		}
 		m.subs[e.SubscriptionID] = room
 		if m.in[room]++; m.in[room] == 1 {

@@ -1,6 +1,7 @@
 package messaging
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -25,11 +26,15 @@ func encode(v any) ([]byte, string, error) {
 	case json.RawMessage:
 		return x, ContentTypeJSON, nil
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	// Not HTML-escaped: a STOMP body is not HTML, and "<" as \u003c would
+	// make a line of angle brackets six times its size.
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
 		return nil, "", fmt.Errorf("messaging: encode %T: %w", v, err)
 	}
-	return b, ContentTypeJSON, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), ContentTypeJSON, nil
 }
 
 // decode fills *v from body: []byte and string take it as it is, anything

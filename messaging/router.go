@@ -200,7 +200,8 @@ func (r *Router) handlerError(ctx context.Context, dest string, err error) error
 	var ae *Error
 	if errors.As(err, &ae) {
 		reply.Code, reply.Message = ae.Code, ae.Message
-		r.log.Info("handler returned an application error", "dest", dest, "err", err)
+		// Debug: a client can cause these as fast as it can send.
+		r.log.Debug("handler returned an application error", "dest", dest, "err", err)
 	} else {
 		r.log.Error("handler failed", "dest", dest, "err", err)
 	}

@@ -87,6 +87,10 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Float64Var(&cc.ChatRate, "chat-rate", 5, "chat lines (and new rooms) one session may send a second, after its burst")
 	fs.IntVar(&cc.ChatBurst, "chat-burst", 20, "chat lines (and new rooms) one session may send at once")
 	fs.DurationVar(&cc.TypingInterval, "typing-interval", time.Second, "least time between one session's typing events")
+	cc.LinesPerIP, cc.RoomsPerIP, cc.ClaimsPerIP = chat.Rate{Burst: 200, PerSecond: 20}, chat.Rate{Burst: 50, PerSecond: 0.1}, chat.Rate{Burst: 100, PerSecond: 1}
+	fs.Var(&cc.LinesPerIP, "lines-per-ip", "chat lines from one client address (IPv6: /64), all its sessions together: BURST,PER_SECOND")
+	fs.Var(&cc.RoomsPerIP, "rooms-per-ip", "new rooms from one client address: BURST,PER_SECOND")
+	fs.Var(&cc.ClaimsPerIP, "claims-per-ip", "newly claimed names from one client address (names claimed before cost nothing): BURST,PER_SECOND")
 	fs.IntVar(&o.maxRooms, "max-rooms", 10000, "chat rooms that may exist")
 	fs.IntVar(&o.maxNames, "max-names", 1000000, "names that may be claimed")
 	fs.Int64Var(&o.maxHistory, "max-history-bytes", 8<<30, "bytes of chat lines (names and text) the history keeps; past it new lines are refused")

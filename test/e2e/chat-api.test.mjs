@@ -62,7 +62,7 @@ function uniqueRoom(prefix) {
 
 describe('chat API', () => {
   const data = mkdtempSync(path.join(tmpdir(), 'stompbox-chat-api-'));
-  const args = ['-data', data, '-chat-burst', '1000', '-chat-rate', '1000'];
+  const args = ['-data', data, '-chat-burst', '1000', '-chat-rate', '1000', '-lines-per-ip', '10000,10000', '-rooms-per-ip', '1000,1000'];
 
   before(async () => { server = await startServer({ args }); });
   afterEach(() => harness.closeAll());
@@ -304,6 +304,26 @@ describe('chat API with the default rate limits', () => {
     await a.publish({ destination: `/app/rooms/${room}/typing`, body: '{}' });
     await b.messages(typing, 2, 'a typing event a second later');
     assert.deepEqual(await ask(a, `/app/rooms/${room}/history`), [], 'typing is not stored');
+  });
+  test('one address makes at most 50 rooms at once, whatever its sessions', async () => {
+    const errs = [];
+    let made = 0;
+    for (let s = 0; s < 3 && errs.length === 0; s++) {
+      const p = await connect(`방주인-${s}`, secret());
+      const box = await p.subscribe('/user/queue/errors');
+      for (let i = 0; i < 19; i++) {
+        await p.publish({ destination: '/app/rooms', body: JSON.stringify({ name: uniqueRoom(`ip${s}`) }) });
+      }
+      await p.publish({ destination: '/app/rooms', body: JSON.stringify({ name: uniqueRoom('last') }) }, { receipt: false });
+      await sleep(300);
+      errs.push(...lines(box));
+      made += 20 - box.messages.length;
+    }
+    assert.ok(errs.length > 0, 'no refusal after 60 new rooms from one address');
+    assert.equal(errs[0].code, 'rate-limited');
+    assert.match(errs[0].message, /from your address/);
+    // Other tests on this server made a room or two from this address too.
+    assert.ok(made <= 50 && made >= 45, `the address made ${made} rooms, want its burst of 50 less what other tests made`);
   });
 });
 

@@ -19,17 +19,29 @@ func connectAs(t *testing.T, s *server, name string) *stomptest.Conn {
 	return c
 }
 
-// historyLen asks a room's whole history (up to 200 lines) and counts it.
+// historyLen pages back through a room's whole history and counts it.
 func historyLen(t *testing.T, c *stomptest.Conn, room string) int {
 	t.Helper()
-	c.Send(frame.New(frame.SUBSCRIBE, "id", "h-"+room, "destination", "/app/rooms/"+room+"/history", "limit", "200"))
-	m := c.Expect(frame.MESSAGE)
-	var lines []json.RawMessage
-	if err := json.Unmarshal(m.Body, &lines); err != nil {
-		t.Fatalf("history of %s: %v in %q", room, err, m.Body)
+	n, before := 0, ""
+	for page := 0; ; page++ {
+		id := fmt.Sprintf("h-%s-%d", room, page)
+		kv := []string{"id", id, "destination", "/app/rooms/" + room + "/history", "limit", "200"}
+		if before != "" {
+			kv = append(kv, "before", before)
+		}
+		c.Send(frame.New(frame.SUBSCRIBE, kv...))
+		m := c.Expect(frame.MESSAGE)
+		var lines []struct{ ID int64 }
+		if err := json.Unmarshal(m.Body, &lines); err != nil {
+			t.Fatalf("history of %s: %v in %q", room, err, m.Body)
+		}
+		c.Send(frame.New(frame.UNSUBSCRIBE, "id", id))
+		if len(lines) == 0 {
+			return n
+		}
+		n += len(lines)
+		before = fmt.Sprint(lines[0].ID)
 	}
-	c.Send(frame.New(frame.UNSUBSCRIBE, "id", "h-"+room))
-	return len(lines)
 }
 
 // The chat under attack: sessions making rooms past -max-rooms, claiming
@@ -38,7 +50,10 @@ func historyLen(t *testing.T, c *stomptest.Conn, room string) int {
 // allow; the bystander keeps chatting.
 func TestHostileChatFlood(t *testing.T) {
 	const maxRooms, maxNames = 300, 100
-	s := start(t, "-max-rooms", fmt.Sprint(maxRooms), "-max-names", fmt.Sprint(maxNames))
+	// Every attacker here comes from 127.0.0.1: the per-address rates are
+	// opened up so that the global budgets are what is tested.
+	s := start(t, "-max-rooms", fmt.Sprint(maxRooms), "-max-names", fmt.Sprint(maxNames),
+		"-rooms-per-ip", "100000,1000", "-claims-per-ip", "100000,1000", "-lines-per-ip", "100000,1000")
 	attack(t, s, 32<<20, func() string {
 		// Rooms: 40 sessions each try to make 20 (their burst) by joining.
 		made, refused := 0, 0

@@ -127,11 +127,11 @@ describe('transcript', () => {
     const { w, s } = await inLobby(page);
     await $(w, 'load-older').trigger('click');
     expect(s.live('/app/rooms/lobby/history')[0].headers).toEqual({ before: '100', limit: '50' });
-    s.reply('/app/rooms/lobby/history', [line(99, 'a', 'old')]);
+    s.reply('/app/rooms/lobby/history', [line(1, 'a', 'first'), line(99, 'a', 'old')]);
     await nextTick();
     await nextTick();
-    expect($$(w, 'message')[0].attributes('data-id')).toBe('99');
-    expect($(w, 'load-older').exists()).toBe(false);
+    expect($$(w, 'message')[0].attributes('data-id')).toBe('1');
+    expect($(w, 'load-older').exists()).toBe(false); // line 1 is the room's first
   });
 
   it('shows who is typing and hides it after 3 s', async () => {

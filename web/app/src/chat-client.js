@@ -108,6 +108,11 @@ export function createChatClient(opts) {
   let seq = 0;
   let toastSeq = 0;
   const seen = new Map(); // room -> Set of ids, beside views (not reactive)
+  // room -> the highest id up to which every line is here. Ids start at 1
+  // and have no gaps; a line broadcast out of order and missed during a
+  // disconnect would sit below a later one that arrived, so a reconnect
+  // catches up from here, not from the last line shown.
+  const synced = new Map();
   const handles = new Map(); // room -> stompjs subscriptions of its topics
   const lastTyping = new Map(); // room -> when we last sent typing
   const greeted = new Set(); // rooms whose own join line was shown
@@ -242,6 +247,7 @@ export function createChatClient(opts) {
     const m = parseJSON(frame.body);
     if (!isChatLine(m)) return;
     const added = mergeLines(v.lines, [m], seen.get(room));
+    advance(room);
     if (added.length) fresh(room, added, frame);
   }
 
@@ -280,24 +286,47 @@ export function createChatClient(opts) {
 
   // --- rooms ---
 
+  // olderExists: ids start at 1 in every room and have no gaps, so a page
+  // whose first line is not 1 has lines before it. (A page may hold fewer
+  // lines than asked when they are long, so its length says nothing.)
+  const olderExists = (list) => list.length > 0 && Number(list[0].id) > 1;
+
+  // sync records that a history page (the latest, or one after an id) has
+  // every line up to its last, then moves past lines that came live.
+  function sync(room, list) {
+    let s = synced.get(room) ?? 0;
+    for (const m of list) if (isChatLine(m) && Number(m.id) > s) s = Number(m.id);
+    synced.set(room, s);
+    advance(room);
+  }
+
+  function advance(room) {
+    if (!synced.has(room)) return;
+    let s = synced.get(room);
+    const ids = seen.get(room);
+    while (ids && ids.has(String(s + 1))) s++;
+    synced.set(room, s);
+  }
+
   function askHistory(room) {
     const v = view(room);
-    if (v.lines.length) {
-      catchUp(room, v.lines[v.lines.length - 1].id);
+    if (v.loaded && synced.has(room)) {
+      catchUp(room, synced.get(room));
       return;
     }
     ask(`/app/rooms/${room}/history`, {}, (list) => {
       const w = view(room);
       if (!w || !Array.isArray(list)) return;
       mergeLines(w.lines, list, seen.get(room));
+      sync(room, list);
       anchorSystem(w);
       w.loaded = true;
-      w.hasOlder = list.length >= HISTORY_PAGE;
+      w.hasOlder = olderExists(list);
     });
   }
 
   // catchUp asks for what came after the last line seen, page by page until
-  // a page is short, and treats it as new (unread counts, mentions).
+  // a page comes back empty, and treats it as new (unread counts, mentions).
   function catchUp(room, after) {
     ask(
       `/app/rooms/${room}/history`,
@@ -306,10 +335,11 @@ export function createChatClient(opts) {
         const w = view(room);
         if (!w || !Array.isArray(list)) return;
         const added = mergeLines(w.lines, list, seen.get(room));
+        sync(room, list);
         anchorSystem(w);
         w.loaded = true;
         if (added.length) fresh(room, added);
-        if (list.length >= CATCHUP_PAGE) {
+        if (list.length > 0) {
           let max = after;
           for (const m of list) if (isChatLine(m) && compareIds(m.id, max) > 0) max = m.id;
           if (compareIds(max, after) > 0) catchUp(room, max);
@@ -364,6 +394,7 @@ export function createChatClient(opts) {
     if (!state.views[room]) {
       state.views[room] = newView();
       seen.set(room, new Set());
+      synced.delete(room);
       state.joined.push(room);
       if (!state.rooms[room]) knowRoom({ name: room, members: 0, lastActivity: 0 });
       if (connected()) subscribeRoom(room);
@@ -378,6 +409,7 @@ export function createChatClient(opts) {
     unsubscribeRoom(room);
     delete state.views[room];
     seen.delete(room);
+    synced.delete(room);
     greeted.delete(room);
     state.joined.splice(state.joined.indexOf(room), 1);
     if (state.current === room) {
@@ -476,7 +508,7 @@ export function createChatClient(opts) {
           w.loadingOlder = false;
           if (!Array.isArray(list)) return resolve(0);
           const added = mergeLines(w.lines, list, seen.get(room));
-          w.hasOlder = list.length >= HISTORY_PAGE;
+          w.hasOlder = olderExists(list);
           resolve(added.length);
         },
       );
@@ -624,6 +656,7 @@ export function createChatClient(opts) {
     for (const room of Object.keys(state.views)) {
       state.views[room] = newView();
       seen.set(room, new Set());
+      synced.delete(room);
     }
     greeted.clear();
     handles.clear();

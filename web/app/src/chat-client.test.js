@@ -160,7 +160,7 @@ describe('lines', () => {
     expect(t.client.state.views.lobby.lines).toHaveLength(0);
   });
 
-  it('loads older pages with before = the oldest id and stops at a short page', async () => {
+  it('loads older pages with before = the oldest id and stops at the room\'s first line', async () => {
     const t = setup();
     const full = Array.from({ length: HISTORY_PAGE }, (_, i) => line(100 + i, 'a', 'x' + i));
     const s = connectAs(t, '홍길동', { history: { lobby: full } });
@@ -173,12 +173,29 @@ describe('lines', () => {
     expect(await done).toBe(2);
     expect(ask.unsubscribed).toBe(true);
     expect(v.lines[0].id).toBe(98);
+    expect(v.hasOlder).toBe(true, 'a short page of long lines does not mean the start');
+    const more = t.client.loadOlder();
+    s.reply('/app/rooms/lobby/history', [line(1, 'a', 'first'), line(97, 'a', 'r')]);
+    expect(await more).toBe(2);
     expect(v.hasOlder).toBe(false);
     expect(v.unread).toBe(0);
   });
 });
 
 describe('reconnect', () => {
+  it('catches up from the last id with every line below it, not the last shown', () => {
+    const t = setup();
+    const s = connectAs(t, '홍길동', { history: { lobby: [line(40, 'a', 'x'), line(41, 'a', 'y')] } });
+    s.deliver('/topic/rooms.lobby', line(43, 'b', 'stored after 42, broadcast first'));
+    s.drop(); // 42 never arrived
+    s.open('홍길동');
+    expect(s.live('/app/rooms/lobby/history')[0].headers.after).toBe('41');
+    s.reply('/app/rooms/lobby/members', []);
+    s.reply('/app/rooms/lobby/history', [line(42, 'c', 'missed'), line(43, 'b', 'again')]);
+    expect(t.client.state.views.lobby.lines.map((m) => m.id)).toEqual([40, 41, 42, 43]);
+    expect(s.live('/app/rooms/lobby/history')[0].headers.after).toBe('43');
+  });
+
   it('resubscribes and asks history after the last id seen, with no repeated greeting', () => {
     const t = setup();
     const s = connectAs(t, '홍길동', { history: { lobby: [line(5, 'a', 'x'), line(7, 'b', 'y')] } });
@@ -201,7 +218,7 @@ describe('reconnect', () => {
     expect(s.published).toHaveLength(0);
   });
 
-  it('pages the catch-up until a short page comes back', () => {
+  it('pages the catch-up until an empty page comes back', () => {
     const t = setup();
     const s = connectAs(t, '홍길동', { history: { lobby: [line(1, 'a', 'x')] } });
     s.drop();
@@ -212,6 +229,8 @@ describe('reconnect', () => {
     expect(next).toHaveLength(1);
     expect(next[0].headers.after).toBe(String(1 + CATCHUP_PAGE));
     s.reply('/app/rooms/lobby/history', [line(500, 'a', 'last')]);
+    expect(s.live('/app/rooms/lobby/history')[0].headers.after).toBe('500');
+    s.reply('/app/rooms/lobby/history', []);
     expect(s.live('/app/rooms/lobby/history')).toHaveLength(0);
     expect(t.client.state.views.lobby.lines).toHaveLength(CATCHUP_PAGE + 2);
   });
