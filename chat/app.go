@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -123,6 +124,9 @@ type App struct {
 	mu       sync.Mutex
 	rooms    map[string]*roomState // every room, loaded at New
 	sessions map[string]*member    // connected sessions, by session id
+
+	listCache json.RawMessage // the answer to /app/rooms, until listUntil
+	listUntil time.Time
 }
 
 // roomState is a room and who is in it.

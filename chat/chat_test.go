@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -371,5 +373,88 @@ func TestSeedClaimedNames(t *testing.T) {
 	}
 	if errs := f.errs.take(); len(errs) != 1 || !strings.Contains(errs[0], "name-claimed") {
 		t.Fatalf("errors %q", errs)
+	}
+}
+
+// The room list holds the most recently active rooms, newest first.
+func TestRoomList(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.session("s1", "방장")
+	for i := range chat.MaxRoomList + 5 {
+		f.now = f.now.Add(time.Minute) // a token back, and a later activity
+		f.send(t, ctx, "/app/rooms", fmt.Sprintf(`{"name":"room-%03d"}`, i))
+	}
+	f.now = f.now.Add(time.Minute)
+	f.send(t, ctx, "/app/rooms/room-000/chat", `{"content":"살아 있어요"}`)
+	f.now = f.now.Add(2 * time.Second) // past the cached answer
+	_, reply, err := f.router.HandleSubscribe(ctx, "/app/rooms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []chat.RoomInfo
+	if err := json.Unmarshal(reply.Body, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != chat.MaxRoomList || list[0].Name != "room-000" || list[1].Name != fmt.Sprintf("room-%03d", chat.MaxRoomList+4) {
+		t.Fatalf("%d rooms, first %q then %q", len(list), list[0].Name, list[1].Name)
+	}
+	for _, r := range list {
+		if r.Name == "room-001" {
+			t.Fatal("the least recently active room is listed")
+		}
+	}
+}
+
+// gatedStore holds every Messages call until its gate opens.
+type gatedStore struct {
+	history.Store
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (s *gatedStore) Messages(ctx context.Context, room string, q history.Query) ([]history.Message, error) {
+	s.entered <- struct{}{}
+	<-s.gate
+	return s.Store.Messages(ctx, room, q)
+}
+
+// The HTTP history endpoint reads at most MaxHTTPReads pages at once; the
+// next request gets a 503 naming the limit, and nothing waits.
+func TestHistoryHandlerBound(t *testing.T) {
+	st := &gatedStore{Store: history.NewMemory(history.MemoryConfig{}), entered: make(chan struct{}, chat.MaxHTTPReads), gate: make(chan struct{})}
+	b := broker.NewMemory()
+	r := messaging.NewRouter(messaging.Config{Broker: b})
+	app, err := chat.New(context.Background(), chat.Config{Store: st, Router: r, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/rooms/{room}/messages", app.HistoryHandler())
+	var wg sync.WaitGroup
+	for range chat.MaxHTTPReads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/rooms/lobby/messages", nil))
+			if rec.Code != http.StatusOK || rec.Body.String() != "[]" {
+				t.Errorf("a held read: %d %q", rec.Code, rec.Body)
+			}
+		}()
+	}
+	for range chat.MaxHTTPReads {
+		<-st.entered
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/rooms/lobby/messages", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "MaxHTTPReads") || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("past the bound: %d %q", rec.Code, rec.Body)
+	}
+	close(st.gate)
+	wg.Wait()
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/rooms/bad.room/messages", nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("a bad room: %d", rec.Code)
 	}
 }

@@ -47,7 +47,7 @@ func (a *App) Register(r *messaging.Router) {
 	messaging.Handle(r, "/rooms", a.createRoom, none)
 	messaging.Handle(r, "/rooms/{room}/chat", a.chat, none)
 	messaging.Handle(r, "/rooms/{room}/typing", a.typing, none)
-	messaging.Subscribe(r, "/rooms", func(context.Context) ([]RoomInfo, error) { return a.roomList(), nil })
+	messaging.Subscribe(r, "/rooms", func(context.Context) (json.RawMessage, error) { return a.roomList(), nil })
 	messaging.Subscribe(r, "/rooms/{room}/members", a.memberList)
 	messaging.Subscribe(r, "/rooms/{room}/history", a.history)
 }

@@ -2,8 +2,13 @@ package chat
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 )
+
+// MaxHTTPReads bounds the history pages HistoryHandler reads and sends at
+// once.
+const MaxHTTPReads = 64
 
 // HistoryHandler serves a page of a room's history as JSON, oldest first,
 // for the read-only live view and embeds:
@@ -12,9 +17,21 @@ import (
 //
 // It must be mounted on a pattern with a {room} wildcard. The parameters
 // are those of SUBSCRIBE /app/rooms/{room}/history; a bad room or
-// parameter is a 400 saying why.
+// parameter is a 400 saying why. At most MaxHTTPReads pages are read and
+// sent at once (each may be 1 MiB); past that the answer is a 503 naming
+// the limit, with Retry-After.
 func (a *App) HistoryHandler() http.Handler {
+	slots := make(chan struct{}, MaxHTTPReads)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			a.warn.Warn("chat: history reads at their limit", "limit", "MaxHTTPReads")
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, fmt.Sprintf("chat: too many history reads at once (MaxHTTPReads %d)", MaxHTTPReads), http.StatusServiceUnavailable)
+			return
+		}
 		room := r.PathValue("room")
 		if !ValidRoom(room) {
 			http.Error(w, "chat: room names have 1-40 letters, digits, - and _", http.StatusBadRequest)

@@ -2,9 +2,11 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -78,6 +80,7 @@ func (a *App) ensureRoom(ctx context.Context, room string) error {
 		a.rooms[room] = &roomState{Room: r}
 	}
 	if created {
+		a.listCache = nil
 		a.log.Info("room created", "room", room)
 		a.publish(ctx, RoomsTopic, a.info(room))
 	}
@@ -94,14 +97,36 @@ func (a *App) info(room string) RoomInfo {
 	return ri
 }
 
-// roomList returns every room, by name.
-func (a *App) roomList() []RoomInfo {
+// MaxRoomList bounds the answer to SUBSCRIBE /app/rooms: the most
+// recently active rooms, so that a server with many rooms does not send
+// each client all of them (10,000 rooms would be 600 KB a client).
+const MaxRoomList = 200
+
+// roomListTTL is how long an answer to /app/rooms is reused: it costs a
+// sort of every room under the app's lock, and a client may ask as fast as
+// it can send.
+const roomListTTL = time.Second
+
+// roomList returns the MaxRoomList most recently active rooms, most
+// recent first (ties by name), encoded, from a cache of roomListTTL.
+func (a *App) roomList() json.RawMessage {
+	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.listCache != nil && now.Before(a.listUntil) {
+		return a.listCache
+	}
 	list := make([]RoomInfo, 0, len(a.rooms))
 	for name := range a.rooms {
 		list = append(list, a.info(name))
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return list
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].LastActivity != list[j].LastActivity {
+			return list[i].LastActivity > list[j].LastActivity
+		}
+		return list[i].Name < list[j].Name
+	})
+	b, _ := json.Marshal(list[:min(len(list), MaxRoomList)]) // RoomInfo always encodes
+	a.listCache, a.listUntil = b, now.Add(roomListTTL)
+	return b
 }
