@@ -35,6 +35,9 @@ export const TYPING_SEND_EVERY = 2000; // the server allows one a second
 export const TYPING_SHOW_FOR = 3000;
 export const TOAST_FOR = 6000;
 export const ROOMS_REFRESH_EVERY = 60000;
+// KEEP_LINES bounds the lines a room keeps in memory: past it the oldest
+// go (load older brings them back), so a busy room cannot fill the tab.
+export const KEEP_LINES = 1000;
 export const CREATE_WAIT = 4000;
 const MAX_SYSTEM_LINES = 300;
 const MAX_TOASTS = 4;
@@ -218,8 +221,22 @@ export function createChatClient(opts) {
 
   // fresh handles lines new to us that happened after we last looked: live
   // ones and those caught up after a reconnect. Older pages are not fresh.
+  // trim drops a room's oldest lines past KEEP_LINES, with their ids and
+  // the join/leave lines before them; older lines can be loaded again.
+  function trim(room) {
+    const v = view(room);
+    const extra = v.lines.length - KEEP_LINES;
+    if (extra <= 0) return;
+    const ids = seen.get(room);
+    for (const m of v.lines.splice(0, extra)) ids?.delete(String(m.id));
+    const first = v.lines[0].id;
+    v.system = v.system.filter((s) => s.after == null || compareIds(s.after, first) >= 0);
+    v.hasOlder = true;
+  }
+
   function fresh(room, added, frame) {
     const v = view(room);
+    trim(room);
     const info = state.rooms[room];
     for (const m of added) {
       if (info && Number(m.ts) > info.lastActivity) info.lastActivity = Number(m.ts);

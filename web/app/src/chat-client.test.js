@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { brokerURL, CATCHUP_PAGE, HISTORY_PAGE, TYPING_SHOW_FOR } from './chat-client.js';
+import { brokerURL, CATCHUP_PAGE, HISTORY_PAGE, KEEP_LINES, TYPING_SHOW_FOR } from './chat-client.js';
 import { connectAs, line, setup } from './test/setup.js';
 
 describe('connect', () => {
@@ -359,5 +359,20 @@ describe('typing', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('memory', () => {
+  it('keeps at most KEEP_LINES lines a room, dropping the oldest, which load older brings back', () => {
+    const t = setup();
+    const s = connectAs(t, '홍길동', { history: { lobby: [line(1, 'a', 'first')] } });
+    for (let id = 2; id <= KEEP_LINES + 10; id++) s.deliver('/topic/rooms.lobby', line(id, 'a', `m${id}`));
+    const v = t.client.state.views.lobby;
+    expect(v.lines).toHaveLength(KEEP_LINES);
+    expect(v.lines[0].id).toBe(11);
+    expect(v.lines[v.lines.length - 1].id).toBe(KEEP_LINES + 10);
+    expect(v.hasOlder).toBe(true);
+    t.client.loadOlder();
+    expect(s.live('/app/rooms/lobby/history')[0].headers.before).toBe('11');
   });
 });

@@ -47,7 +47,10 @@ export function createLiveFeed({
 
   function add(list) {
     const added = mergeLines(state.lines, list, seen);
-    if (state.lines.length > LIVE_KEEP) state.lines.splice(0, state.lines.length - LIVE_KEEP);
+    if (state.lines.length > LIVE_KEEP) {
+      // The ids go with their lines, or the set would grow for ever.
+      for (const m of state.lines.splice(0, state.lines.length - LIVE_KEEP)) seen.delete(String(m.id));
+    }
     return added;
   }
 
