@@ -143,6 +143,7 @@ type member struct {
 	subs       map[string]string // subscription id -> room, for /topic/rooms.{room}
 	in         map[string]int    // room -> subscriptions to it
 	chat       limit.Bucket
+	joins      limit.Bucket // room subscriptions: each may broadcast a join and a leave
 	lastTyping time.Time
 }
 

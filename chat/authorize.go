@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/stompbox/stompbox/messaging"
@@ -13,6 +14,14 @@ import (
 const (
 	GreetingsTopic = "/topic/greetings"
 	ChatTopic      = "/topic/chat"
+)
+
+// A session may subscribe to rooms' chat topics in a burst of joinBurst
+// (more than the rooms its 256 subscriptions can hold, three topics each),
+// then joinRate a second.
+const (
+	joinBurst = 100
+	joinRate  = 1.0
 )
 
 // owned reports whether the application alone publishes to dest.
@@ -59,7 +68,14 @@ func (a *App) AuthorizeSubscribe(ctx context.Context, s *server.Session, dest st
 	}
 	a.mu.Lock()
 	_, known := a.rooms[room]
+	m := a.sessions[s.ID]
+	joinOK := m == nil || m.joins.Take(a.now(), joinRate, joinBurst)
 	a.mu.Unlock()
+	if !joinOK {
+		// Each join broadcasts to the room, and its UNSUBSCRIBE a leave: a
+		// session churning them would make every member pay.
+		return refuse("rate-limited", fmt.Sprintf("at most %d room subscriptions at once, then %g a second", joinBurst, joinRate))
+	}
 	if known {
 		return nil
 	}

@@ -458,3 +458,29 @@ func TestHistoryHandlerBound(t *testing.T) {
 		t.Fatalf("a bad room: %d", rec.Code)
 	}
 }
+
+// Joining rooms is rate-limited per session: churning SUBSCRIBE and
+// UNSUBSCRIBE would broadcast a join and a leave to every member each time.
+func TestJoinChurnIsLimited(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.session("s1", "들락날락")
+	s, _ := server.SessionFrom(ctx)
+	f.send(t, ctx, "/app/rooms", `{"name":"lobby"}`)
+	n := 0
+	for range 1000 {
+		if f.app.AuthorizeSubscribe(context.Background(), s, "/topic/rooms.lobby") != nil {
+			break
+		}
+		n++
+	}
+	if n != 100 {
+		t.Fatalf("%d joins at once, want a burst of 100", n)
+	}
+	if err := f.app.AuthorizeSubscribe(context.Background(), s, "/topic/rooms.lobby.typing"); err != nil {
+		t.Fatalf("the typing topic is not a join: %v", err)
+	}
+	f.now = f.now.Add(time.Second)
+	if err := f.app.AuthorizeSubscribe(context.Background(), s, "/topic/rooms.lobby"); err != nil {
+		t.Fatalf("a join a second later: %v", err)
+	}
+}
