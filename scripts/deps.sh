@@ -15,6 +15,7 @@ APT_PACKAGES=(
   "chromium      /usr/bin/chromium"
   "fonts-nanum   /usr/share/fonts/truetype/nanum/NanumGothic.ttf"
   "python3-stomp /usr/lib/python3/dist-packages/stomp/__init__.py"
+  "postgresql    /usr/lib/postgresql/15/bin/initdb"
 )
 
 log() { printf 'deps: %s\n' "$*"; }

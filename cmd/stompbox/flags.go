@@ -29,6 +29,7 @@ type options struct {
 	sse            sse.Config          // the event stream endpoint's budgets
 	chat           chat.Config         // the chat's rate limits; the rest is set by run
 	data           string              // the directory of the SQLite history
+	history        string              // "" (SQLite under data) or a postgres:// URL
 	maxRooms       int
 	maxNames       int
 	maxHistory     int64
@@ -54,6 +55,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
 	fs.StringVar(&o.data, "data", "./data", "directory of the chat history (SQLite, stompbox.db), created if missing")
+	fs.StringVar(&o.history, "history", "", "where the chat history is kept: empty for SQLite under -data, or postgres://user@host:5432/db for PostgreSQL shared by many nodes (put the password in PGPASSWORD or STOMPBOX_HISTORY, not on the command line)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/ and /debug/vars (counters, goroutines), e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
 
 	fs.IntVar(&o.maxConns, "max-connections", 10000, "connections open at once, WebSocket, SSE, HTTP and TCP together; newcomers past it get 503 or an ERROR frame")

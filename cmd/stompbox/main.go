@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/chat"
-	"github.com/stompbox/stompbox/history/sqlite"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
 	"github.com/stompbox/stompbox/server"
@@ -51,14 +49,11 @@ func main() {
 
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, o *options, log *slog.Logger) error {
-	store, err := sqlite.Open(ctx, sqlite.Config{
-		Path: filepath.Join(o.data, "stompbox.db"), MaxRooms: o.maxRooms, MaxNames: o.maxNames, MaxBytes: o.maxHistory, Logger: log,
-	})
+	store, err := openHistory(ctx, o, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close() // after the sessions, whose handlers write to it
-	log.Info("history", "store", "sqlite", "path", filepath.Join(o.data, "stompbox.db"))
 
 	b := broker.NewMemoryConfig(o.broker)
 	router := messaging.NewRouter(messaging.Config{Broker: b, Logger: log})

@@ -117,3 +117,18 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Errorf("logs: %s", logs.String())
 	}
 }
+
+// -history takes a postgres:// URL; anything else is refused, and a
+// password never reaches the error or the log.
+func TestHistoryFlag(t *testing.T) {
+	_, err := openHistory(context.Background(), &options{history: "mysql://u:hunter2@db/x"}, slog.New(slog.DiscardHandler))
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "postgres://") {
+		t.Fatalf("a mysql URL: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = openHistory(ctx, &options{history: "postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=1"}, slog.New(slog.DiscardHandler))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("an unreachable database: %v", err)
+	}
+}
