@@ -65,6 +65,9 @@ var (
 	ErrQueueFull           = errors.New("broker: queue full")
 	ErrTooManyDestinations = errors.New("broker: too many destinations")
 	ErrTooManyPatterns     = errors.New("broker: too many pattern subscriptions")
+	// ErrUnavailable is a broker that cannot route now (a message broker
+	// it relies on is unreachable); the message was not taken.
+	ErrUnavailable = errors.New("broker: unavailable")
 )
 
 // Destination prefixes the memory broker understands.

@@ -16,6 +16,7 @@ APT_PACKAGES=(
   "fonts-nanum   /usr/share/fonts/truetype/nanum/NanumGothic.ttf"
   "python3-stomp /usr/lib/python3/dist-packages/stomp/__init__.py"
   "postgresql    /usr/lib/postgresql/15/bin/initdb"
+  "rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server"
 )
 
 log() { printf 'deps: %s\n' "$*"; }
@@ -47,8 +48,19 @@ apt_deps() {
   log "apt-get update"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   log "apt-get install ${missing[*]}"
+  # The tests run PostgreSQL and RabbitMQ of their own on loopback ports;
+  # the packages' system services must not start (RabbitMQ's would listen
+  # on every interface). A policy-rc.d that refuses is in place for the
+  # install only, unless the machine has one already.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    own_policy=1
+  fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if ((own_policy)); then "${sudo[@]}" rm -f "$policy"; fi
   for entry in "${APT_PACKAGES[@]}"; do
     read -r pkg path <<<"$entry"
     if [[ ! -e "$path" ]]; then

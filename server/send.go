@@ -104,6 +104,9 @@ func (s *session) publishError(err error, dest string) *ProtocolError {
 		return protoErr("too many destinations", "%v", err)
 	case errors.Is(err, broker.ErrBadDestination):
 		return protoErr("invalid destination", "%v", err)
+	case errors.Is(err, broker.ErrUnavailable):
+		s.srv.warn.Warn("publish refused: the broker is unavailable", "dest", dest, "err", err)
+		return protoErr("broker unavailable", "the message to %s was not sent: the message broker is unreachable; send it again later", truncate(dest))
 	}
 	s.logger().Error("publish failed", "dest", dest, "err", err)
 	return protoErr("publish failed", "the message to %s could not be routed", truncate(dest))

@@ -30,6 +30,7 @@ type options struct {
 	chat           chat.Config         // the chat's rate limits; the rest is set by run
 	data           string              // the directory of the SQLite history
 	history        string              // "" (SQLite under data) or a postgres:// URL
+	brokerURL      string              // "" (in memory) or an amqp:// URL
 	maxRooms       int
 	maxNames       int
 	maxHistory     int64
@@ -55,6 +56,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long shutdown waits for clients to close")
 	fs.StringVar(&o.data, "data", "./data", "directory of the chat history (SQLite, stompbox.db), created if missing")
+	fs.StringVar(&o.brokerURL, "broker", "", "the message broker: empty for the in-memory one (one node), or amqp://user@host:5672/vhost for RabbitMQ shared by many nodes (topics cross nodes; queues stay on their node for now); put the password in STOMPBOX_BROKER, not on the command line")
 	fs.StringVar(&o.history, "history", "", "where the chat history is kept: empty for SQLite under -data, or postgres://user@host:5432/db for PostgreSQL shared by many nodes (put the password in PGPASSWORD or STOMPBOX_HISTORY, not on the command line)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/ and /debug/vars (counters, goroutines), e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
 

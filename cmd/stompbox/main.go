@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/chat"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
@@ -55,8 +54,12 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	}
 	defer store.Close() // after the sessions, whose handlers write to it
 
-	b := broker.NewMemoryConfig(o.broker)
-	router := messaging.NewRouter(messaging.Config{Broker: b, Logger: log})
+	b, err := openBroker(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	router := messaging.NewRouter(messaging.Config{Broker: b.Broker, Logger: log})
 	cc := o.chat
 	cc.Store, cc.Router, cc.Logger = store, router, log
 	app, err := chat.New(ctx, cc)
@@ -72,22 +75,32 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 		}
 	}
 	cfg := o.stomp
-	cfg.Broker, cfg.App, cfg.Logger, cfg.AllowedOrigins = b, router, log, origins
+	cfg.Broker, cfg.App, cfg.Logger, cfg.AllowedOrigins = b.Broker, router, log, origins
 	cfg.OnConnect, cfg.OnSend, cfg.OnSubscribe, cfg.OnEvent = app.Connect, app.AuthorizeSend, app.AuthorizeSubscribe, app.OnEvent
 	stomp := server.New(cfg)
 	router.Users = stomp
 
 	ec := o.sse
-	ec.Broker, ec.Logger = b, log
+	ec.Broker, ec.Logger = b.Broker, log
 	events := sse.New(ec)
 
 	mux := http.NewServeMux()
 	mux.Handle("/chat-app", stomp)
 	mux.Handle("GET /events", events)
 	mux.Handle("GET /api/rooms/{room}/messages", app.HistoryHandler())
+	// /healthz: the process serves (200), and says how the broker is;
+	// /readyz: 503 while the broker is down, for a load balancer to route
+	// new clients elsewhere.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
+		io.WriteString(w, "ok\nbroker: "+b.state()+"\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !b.healthy() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		io.WriteString(w, "broker: "+b.state()+"\n")
 	})
 	mux.Handle("/", web.Handler())
 	hs := &http.Server{
@@ -133,7 +146,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			return map[string]any{
 				"connections": conns.Stats(),
 				"stomp":       stomp.Stats(),
-				"broker":      b.Stats(),
+				"broker":      b.stats(),
 				"sse":         events.Stats(),
 			}
 		}), ReadHeaderTimeout: o.readHeaderTimeout}

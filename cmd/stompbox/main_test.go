@@ -94,7 +94,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("no listening line in %q", logs.String())
 	}
-	for path, want := range map[string]int{"/healthz": 200, "/chat-app": http.StatusUpgradeRequired, "/no-such-page": 404, "/api/rooms/lobby/messages": 200, "/api/rooms/no.dots/messages": 400, "/classic/": 200} {
+	for path, want := range map[string]int{"/healthz": 200, "/chat-app": http.StatusUpgradeRequired, "/no-such-page": 404, "/api/rooms/lobby/messages": 200, "/api/rooms/no.dots/messages": 400, "/classic/": 200, "/readyz": 200} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,420 @@
+package amqp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
+)
+
+// Config configures a Broker. Zero fields get the defaults in the comments;
+// URL is required.
+type Config struct {
+	// URL is RabbitMQ's, e.g. amqp://user:pass@127.0.0.1:5672/vhost.
+	URL string
+	// Exchange is the topic exchange topics travel through, declared
+	// durable if missing. Default "stompbox.topics".
+	Exchange string
+	// Local fans messages out to this node's subscribers and keeps its
+	// queues. Default broker.NewMemory().
+	Local *broker.Memory
+	// PublishTimeout bounds the wait for a publisher confirm. Default 5s.
+	PublishTimeout time.Duration
+	// Logger receives connection events. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// A Broker is a node's broker on RabbitMQ. Create it with New.
+type Broker struct {
+	cfg   Config
+	local *broker.Memory
+	log   *slog.Logger
+
+	bindMu sync.Mutex     // serializes binding changes with refs
+	refs   map[string]int // binding key -> local subscriptions that need it
+
+	mu     sync.Mutex
+	link   *link // nil while disconnected
+	closed bool
+
+	healthy    atomic.Bool
+	reconnects atomic.Int64
+	done       chan struct{}
+	wg         sync.WaitGroup
+}
+
+var (
+	_ broker.Broker   = (*Broker)(nil)
+	_ broker.Resumer  = (*Broker)(nil)
+	_ broker.Requeuer = (*Broker)(nil)
+	_ broker.Batcher  = (*Broker)(nil)
+)
+
+// link is one connection to RabbitMQ and what was declared on it.
+type link struct {
+	conn  *amqp.Connection
+	pub   *amqp.Channel // confirm mode
+	sub   *amqp.Channel // bindings and the consumer
+	queue string        // this node's exclusive queue
+}
+
+// hdrDestination and hdrHeaders carry a message's destination and STOMP
+// headers (as [key, value, key, value...], so order and repeats survive).
+const (
+	hdrDestination = "stompbox-destination"
+	hdrHeaders     = "stompbox-headers"
+)
+
+// New connects to RabbitMQ and returns the Broker; it fails if the first
+// connection does (later losses are ridden out).
+func New(ctx context.Context, cfg Config) (*Broker, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("broker/amqp: Config.URL is empty")
+	}
+	if cfg.Exchange == "" {
+		cfg.Exchange = "stompbox.topics"
+	}
+	if cfg.Local == nil {
+		cfg.Local = broker.NewMemory()
+	}
+	if cfg.PublishTimeout <= 0 {
+		cfg.PublishTimeout = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	b := &Broker{cfg: cfg, local: cfg.Local, log: cfg.Logger, refs: make(map[string]int), done: make(chan struct{})}
+	l, err := b.connect()
+	if err != nil {
+		return nil, err
+	}
+	b.up(l)
+	return b, nil
+}
+
+// Healthy reports whether the node is connected to RabbitMQ.
+func (b *Broker) Healthy() bool { return b.healthy.Load() }
+
+// Local is the node's local broker (for its Stats).
+func (b *Broker) Local() *broker.Memory { return b.local }
+
+// connect dials, declares the exchange and the node's queue, binds every
+// key subscribers need and starts consuming.
+func (b *Broker) connect() (*link, error) {
+	conn, err := amqp.DialConfig(b.cfg.URL, amqp.Config{
+		Heartbeat:  10 * time.Second,
+		Properties: amqp.Table{"connection_name": "stompbox node"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("broker/amqp: connect: %w", redact(err, b.cfg.URL))
+	}
+	l := &link{conn: conn}
+	fail := func(what string, err error) (*link, error) {
+		conn.Close()
+		return nil, fmt.Errorf("broker/amqp: %s: %w", what, err)
+	}
+	if l.sub, err = conn.Channel(); err != nil {
+		return fail("channel", err)
+	}
+	if l.pub, err = conn.Channel(); err != nil {
+		return fail("channel", err)
+	}
+	if err := l.pub.Confirm(false); err != nil {
+		return fail("confirm mode", err)
+	}
+	if err := l.sub.ExchangeDeclare(b.cfg.Exchange, "topic", true, false, false, false, nil); err != nil {
+		return fail("declare exchange", err)
+	}
+	q, err := l.sub.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		return fail("declare queue", err)
+	}
+	l.queue = q.Name
+	b.bindMu.Lock()
+	for key := range b.refs {
+		if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
+			b.bindMu.Unlock()
+			return fail("bind "+key, err)
+		}
+	}
+	b.bindMu.Unlock()
+	deliveries, err := l.sub.Consume(l.queue, "", true, true, false, false, nil)
+	if err != nil {
+		return fail("consume", err)
+	}
+	b.wg.Add(1)
+	go b.consume(deliveries)
+	return l, nil
+}
+
+// up makes l the node's link and watches it for loss.
+func (b *Broker) up(l *link) {
+	closed := l.conn.NotifyClose(make(chan *amqp.Error, 1))
+	b.mu.Lock()
+	b.link = l
+	b.mu.Unlock()
+	b.healthy.Store(true)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		select {
+		case err := <-closed:
+			b.mu.Lock()
+			b.link = nil
+			stopping := b.closed
+			b.mu.Unlock()
+			b.healthy.Store(false)
+			if stopping {
+				return
+			}
+			b.log.Warn("broker/amqp: connection lost; reconnecting", "err", err)
+			b.reconnect()
+		case <-b.done:
+		}
+	}()
+}
+
+// reconnect dials again with backoff (100 ms doubling to 10 s, with
+// jitter) until it succeeds or the broker is closed.
+func (b *Broker) reconnect() {
+	wait := 100 * time.Millisecond
+	for {
+		select {
+		case <-b.done:
+			return
+		case <-time.After(wait/2 + rand.N(wait)):
+		}
+		l, err := b.connect()
+		if err == nil {
+			b.reconnects.Add(1)
+			b.log.Info("broker/amqp: reconnected", "bindings", b.bindings())
+			b.up(l)
+			return
+		}
+		b.log.Warn("broker/amqp: reconnect failed", "err", err, "next_in", wait)
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+func (b *Broker) bindings() int {
+	b.bindMu.Lock()
+	defer b.bindMu.Unlock()
+	return len(b.refs)
+}
+
+func (b *Broker) current() *link {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.link
+}
+
+// broken closes l after a channel error, so that the node reconnects and
+// declares everything again.
+func (b *Broker) broken(l *link, what string, err error) {
+	b.log.Warn("broker/amqp: channel failed; reconnecting", "op", what, "err", err)
+	l.conn.Close()
+}
+
+// consume hands each message from the node's queue to the local broker.
+func (b *Broker) consume(deliveries <-chan amqp.Delivery) {
+	defer b.wg.Done()
+	for d := range deliveries {
+		dest, _ := d.Headers[hdrDestination].(string)
+		if !strings.HasPrefix(dest, broker.TopicPrefix) || !broker.ValidDestination(dest) {
+			b.log.Warn("broker/amqp: a message without a valid destination was dropped", "routing_key", d.RoutingKey)
+			continue
+		}
+		var h frame.Header
+		if kv, ok := d.Headers[hdrHeaders].([]any); ok {
+			for i := 0; i+1 < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				v, _ := kv[i+1].(string)
+				h.Add(k, v)
+			}
+		}
+		if err := b.local.Publish(context.Background(), broker.NewMessage(dest, h, d.Body)); err != nil {
+			b.log.Warn("broker/amqp: local delivery failed", "dest", dest, "err", err)
+		}
+	}
+}
+
+func isTopic(d string) bool {
+	return strings.HasPrefix(d, broker.TopicPrefix) && !strings.Contains(d, broker.PrivateMark)
+}
+
+// Subscribe implements broker.Broker: a topic's first local subscriber
+// binds its key on the node's queue (bound again after a reconnect).
+func (b *Broker) Subscribe(ctx context.Context, s *broker.Subscription) error {
+	if isTopic(s.Destination) {
+		key := bindingKey(s.Destination)
+		b.bindMu.Lock()
+		b.refs[key]++
+		if b.refs[key] == 1 {
+			if l := b.current(); l != nil {
+				if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
+					b.broken(l, "bind", err) // bound again on reconnect
+				}
+			}
+		}
+		b.bindMu.Unlock()
+	}
+	if err := b.local.Subscribe(ctx, s); err != nil {
+		if isTopic(s.Destination) {
+			b.release(bindingKey(s.Destination))
+		}
+		return err
+	}
+	return nil
+}
+
+// Unsubscribe implements broker.Broker: a topic's last local subscriber
+// unbinds its key.
+func (b *Broker) Unsubscribe(ctx context.Context, s *broker.Subscription) error {
+	err := b.local.Unsubscribe(ctx, s)
+	if isTopic(s.Destination) {
+		b.release(bindingKey(s.Destination))
+	}
+	return err
+}
+
+func (b *Broker) release(key string) {
+	b.bindMu.Lock()
+	defer b.bindMu.Unlock()
+	if b.refs[key]--; b.refs[key] > 0 {
+		return
+	}
+	delete(b.refs, key)
+	if l := b.current(); l != nil {
+		if err := l.sub.QueueUnbind(l.queue, key, b.cfg.Exchange, nil); err != nil {
+			b.broken(l, "unbind", err)
+		}
+	}
+}
+
+// Publish implements broker.Broker. A topic message goes to RabbitMQ and
+// Publish returns once RabbitMQ confirmed it (or with ErrUnavailable);
+// every node's subscribers, this one's included, get it from there.
+func (b *Broker) Publish(ctx context.Context, m *broker.Message) error {
+	if !isTopic(m.Destination) {
+		return b.local.Publish(ctx, m)
+	}
+	if !broker.ValidDestination(m.Destination) {
+		return fmt.Errorf("%w: %q", broker.ErrBadDestination, m.Destination)
+	}
+	l := b.current()
+	if l == nil {
+		return fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
+	}
+	kv := make([]any, 0, 2*len(m.Header))
+	for _, f := range m.Header {
+		kv = append(kv, string(f.Key), string(f.Value))
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
+	defer cancel()
+	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, b.cfg.Exchange, routingKey(m.Destination), false, false, amqp.Publishing{
+		Headers:     amqp.Table{hdrDestination: m.Destination, hdrHeaders: kv},
+		ContentType: m.Header.Get(frame.HdrContentType),
+		Body:        m.Body,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: publish: %v", broker.ErrUnavailable, err)
+	}
+	ok, err := dc.WaitContext(ctx)
+	if err != nil || !ok {
+		return fmt.Errorf("%w: RabbitMQ did not confirm the message (%v)", broker.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// PublishAll implements broker.Batcher: queue messages all or none in the
+// local broker, then topic messages one by one (a transaction's topic
+// messages are not atomic across nodes).
+func (b *Broker) PublishAll(ctx context.Context, ms []*broker.Message) error {
+	var local, topics []*broker.Message
+	for _, m := range ms {
+		if isTopic(m.Destination) {
+			topics = append(topics, m)
+		} else {
+			local = append(local, m)
+		}
+	}
+	if len(topics) > 0 && b.current() == nil {
+		return fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
+	}
+	if len(local) > 0 {
+		if err := b.local.PublishAll(ctx, local); err != nil {
+			return err
+		}
+	}
+	for _, m := range topics {
+		if err := b.Publish(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Resume implements broker.Resumer for the local queues.
+func (b *Broker) Resume(s *broker.Subscription) { b.local.Resume(s) }
+
+// Requeue implements broker.Requeuer for the local queues.
+func (b *Broker) Requeue(ctx context.Context, from *broker.Subscription, ms []*broker.Message) error {
+	return b.local.Requeue(ctx, from, ms)
+}
+
+// Stats are the link's counters beside the local broker's.
+type Stats struct {
+	Healthy    bool
+	Reconnects int64
+	Bindings   int
+	Local      broker.MemoryStats
+}
+
+// Stats returns the broker's counters.
+func (b *Broker) Stats() Stats {
+	return Stats{Healthy: b.Healthy(), Reconnects: b.reconnects.Load(), Bindings: b.bindings(), Local: b.local.Stats()}
+}
+
+// Close disconnects from RabbitMQ for good.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	l := b.link
+	b.mu.Unlock()
+	close(b.done)
+	var err error
+	if l != nil {
+		err = l.conn.Close()
+	}
+	b.wg.Wait()
+	return err
+}
+
+// redact keeps a URL's password out of an error.
+func redact(err error, url string) error {
+	if i := strings.Index(url, "@"); i >= 0 {
+		if j := strings.Index(url, "://"); j >= 0 && j < i {
+			if k := strings.LastIndex(url[j+3:i], ":"); k >= 0 {
+				pw := url[j+3+k+1 : i]
+				if pw != "" && strings.Contains(err.Error(), pw) {
+					return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+				}
+			}
+		}
+	}
+	return err
+}
