@@ -31,6 +31,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
 	$(GO) build -o bin/parity ./examples/parity
+	$(GO) build -o bin/services ./test/services
 
 run: build
 	./$(BIN)

@@ -1,0 +1,166 @@
+// End-to-end: two stompbox nodes on one RabbitMQ and one PostgreSQL (issue
+// 9), with the real @stomp/stompjs. bin/services runs the backing services
+// on loopback; each node is a bin/stompbox with -broker and -history.
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startServer, repoRoot, sleep } from './server.mjs';
+import { createHarness } from './peer.mjs';
+
+Object.assign(globalThis, { WebSocket });
+
+const secret = () => randomBytes(32).toString('hex');
+const json = (m) => JSON.parse(m.body);
+const lines = (s) => (Array.isArray(s) ? s : s.messages).map(json);
+
+// bin/services: RabbitMQ and PostgreSQL of the test's own.
+async function startServices() {
+  const child = spawn(path.join(repoRoot, 'bin', 'services'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const rl = createInterface({ input: child.stdout });
+  const next = () => new Promise((resolve, reject) => {
+    const onLine = (line) => { rl.off('line', onLine); resolve(line); };
+    rl.on('line', onLine);
+    child.once('exit', (code) => reject(new Error(`bin/services exited (${code})`)));
+  });
+  const urls = JSON.parse(await next());
+  return {
+    ...urls,
+    async command(cmd) { child.stdin.write(`${cmd}\n`); return next(); },
+    stop() { child.stdin.end(); return new Promise((resolve) => child.once('exit', resolve)); },
+  };
+}
+
+async function waitUntil(what, ok, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const readyz = async (node) => (await fetch(`${node.url}/readyz`)).status;
+
+describe('two nodes on RabbitMQ and PostgreSQL', () => {
+  let services;
+  let a;
+  let b;
+  let current; // the node the next peer connects to
+  const harness = createHarness(() => current);
+
+  before(async () => {
+    services = await startServices();
+    const args = ['-broker', services.amqp, '-history', services.postgres, '-chat-burst', '1000', '-chat-rate', '1000'];
+    a = await startServer({ args });
+    b = await startServer({ args });
+  });
+  afterEach(() => harness.closeAll());
+  after(async () => {
+    await harness.closeAll();
+    await a?.stop().catch(() => {});
+    await b?.stop().catch(() => {});
+    await services?.stop();
+  });
+
+  function connect(node, name, pass = secret()) {
+    current = node;
+    return harness.connectPeer(`${name}@${node === a ? 'A' : 'B'}`, { login: name, connectHeaders: { login: name, passcode: pass } });
+  }
+
+  test('the seed\'s flow with one person on each node', async () => {
+    const hong = await connect(a, '홍길동');
+    const go = await connect(b, '고길동');
+    const hongChat = await hong.subscribe('/topic/chat');
+    const goChat = await go.subscribe('/topic/chat');
+    const goGreet = await go.subscribe('/topic/greetings');
+    await hong.publish({ destination: '/app/hello', body: JSON.stringify({ name: '홍길동' }) }, { receipt: true });
+    assert.deepEqual(lines(await go.messages(goGreet, 1)), [{ name: '홍길동' }]);
+    await go.publish({ destination: '/app/chat', body: JSON.stringify({ name: '고길동', content: '안녕하세요' }) }, { receipt: true });
+    assert.deepEqual(lines(await hong.messages(hongChat, 1)), [{ name: '고길동', content: '안녕하세요' }]);
+    assert.deepEqual(lines(await go.messages(goChat, 1)), [{ name: '고길동', content: '안녕하세요' }], 'once on the sender\'s own node too');
+    await sleep(200);
+    assert.equal(goChat.messages.length, 1, 'no duplicate through RabbitMQ');
+  });
+
+  test('room chat, presence events and typing across nodes; history written on A read on B', async () => {
+    const room = `cross-${randomUUID().slice(0, 8)}`;
+    const go = await connect(b, '둘리');
+    const goEvents = await go.subscribe(`/topic/rooms.${room}.members`);
+    const goLines = await go.subscribe(`/topic/rooms.${room}`);
+    const goTyping = await go.subscribe(`/topic/rooms.${room}.typing`);
+    await go.messages(goEvents, 1, 'its own join');
+    const hong = await connect(a, '또치');
+    const hongLines = await hong.subscribe(`/topic/rooms.${room}`);
+    await go.messages(goEvents, 2, 'the join of 또치 on the other node');
+    assert.deepEqual(lines(goEvents)[1], { type: 'join', name: '또치' });
+
+    await hong.publish({ destination: `/app/rooms/${room}/typing`, body: '{}' });
+    assert.deepEqual(lines(await go.messages(goTyping, 1)), [{ name: '또치' }]);
+    for (const [who, text] of [[hong, '노드 A에서'], [go, '노드 B에서'], [hong, '다시 A']]) {
+      await who.publish({ destination: `/app/rooms/${room}/chat`, body: JSON.stringify({ content: text }) }, { receipt: true });
+    }
+    const seenB = lines(await go.messages(goLines, 3));
+    const seenA = lines(await hong.messages(hongLines, 3));
+    for (const seen of [seenA, seenB]) {
+      assert.deepEqual(seen.map((l) => [l.id, l.name, l.content]).sort((x, y) => x[0] - y[0]),
+        [[1, '또치', '노드 A에서'], [2, '둘리', '노드 B에서'], [3, '또치', '다시 A']], 'ids increase in the room across nodes');
+    }
+    // History on Postgres: B reads what A wrote.
+    const h = await go.subscribe(`/app/rooms/${room}/history`);
+    const page = lines(await go.messages(h, 1))[0];
+    assert.deepEqual(page.map((l) => l.content), ['노드 A에서', '노드 B에서', '다시 A']);
+
+    hong.client.webSocket.terminate(); // a socket that just dies on A
+    await go.messages(goEvents, 3, 'the leave of 또치');
+    assert.deepEqual(lines(goEvents)[2], { type: 'leave', name: '또치' });
+  });
+
+  test('a name claimed on A cannot be taken on B', async () => {
+    const pass = secret();
+    await connect(a, '마이콜', pass);
+    current = b;
+    const { Peer } = await import('./peer.mjs');
+    const thief = new Peer(harness, 'thief@B', { login: '마이콜', connectHeaders: { login: '마이콜', passcode: secret() } });
+    await thief.waitFor(() => thief.stompErrors[0], 'an ERROR for the CONNECT', { allowError: true });
+    assert.match(thief.stompErrors[0].body, /claimed by someone else/);
+  });
+
+  test('RabbitMQ stops and starts: nodes report it, refuse rather than drop, and resume', async () => {
+    const room = `restart-${randomUUID().slice(0, 8)}`;
+    const watcher = await connect(b, '희동이');
+    const seen = await watcher.subscribe(`/topic/rooms.${room}`);
+    const writer = await connect(a, '도우너');
+    await writer.subscribe(`/topic/rooms.${room}`);
+    assert.equal(await readyz(a), 200);
+
+    const receipted = [];
+    const say = async (peer, text) => {
+      await peer.publish({ destination: `/app/rooms/${room}/chat`, body: JSON.stringify({ content: text }) }, { receipt: true });
+      receipted.push(text);
+    };
+    await say(writer, 'before');
+    await watcher.messages(seen, 1);
+
+    assert.equal(await services.command('stop-rabbit'), 'stopped');
+    await waitUntil('both nodes to report RabbitMQ down', async () => (await readyz(a)) === 503 && (await readyz(b)) === 503);
+    const health = await (await fetch(`${a.url}/healthz`)).text();
+    assert.match(health, /rabbitmq down/);
+    // A receipted line now gets an ERROR, not a RECEIPT.
+    writer.client.publish({ destination: `/app/rooms/${room}/chat`, body: '{"content":"during"}', headers: { receipt: 'r-during' } });
+    const err = await writer.waitFor(() => writer.stompErrors[0], 'an ERROR for a line while RabbitMQ is down', { allowError: true });
+    assert.equal(err.headers['receipt-id'], 'r-during');
+    assert.equal(watcher.closed, false, 'the sessions stay');
+
+    assert.equal(await services.command('start-rabbit'), 'started');
+    await waitUntil('both nodes to reconnect', async () => (await readyz(a)) === 200 && (await readyz(b)) === 200);
+    const again = await connect(a, '도우너2');
+    await say(again, 'after');
+    const got = lines(await watcher.messages(seen, 2, 'the line after the restart'));
+    for (const text of receipted) {
+      assert.ok(got.some((l) => l.content === text), `receipted "${text}" arrived: ${JSON.stringify(got)}`);
+    }
+  });
+});
