@@ -47,7 +47,8 @@ func New() (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{dir: dir, Port: freePort(), dist: freePort(), name: fmt.Sprintf("stompbox-test-%d@localhost", os.Getpid())}
+	n := &Node{dir: dir, name: fmt.Sprintf("stompbox-test-%d@localhost", os.Getpid())}
+	n.pickPorts()
 	if err := os.WriteFile(filepath.Join(dir, "enabled_plugins"), []byte("[].\n"), 0o644); err != nil {
 		return nil, err
 	}
@@ -65,11 +66,27 @@ func New() (*Node, error) {
 			}
 		}
 	}
-	if err := n.Start(); err != nil {
-		n.Close()
-		return nil, err
+	// A port picked free may be taken before the node binds it (an
+	// outgoing connection's ephemeral port): try again with others.
+	for attempt := 1; ; attempt++ {
+		err := n.Start()
+		if err == nil {
+			return n, nil
+		}
+		if attempt == 3 {
+			n.Close()
+			return nil, err
+		}
+		os.RemoveAll(filepath.Join(dir, "mnesia"))
+		n.pickPorts()
 	}
-	return n, nil
+}
+
+// pickPorts picks two different free ports, for AMQP and distribution.
+func (n *Node) pickPorts() {
+	n.Port = freePort()
+	for n.dist = freePort(); n.dist == n.Port; n.dist = freePort() {
+	}
 }
 
 func freePort() int {
