@@ -140,6 +140,13 @@ func (b *Broker) connect() (*link, error) {
 		return fail("declare queue", err)
 	}
 	l.queue = q.Name
+	deliveries, err := l.sub.Consume(l.queue, "", true, true, false, false, nil)
+	if err != nil {
+		return fail("consume", err)
+	}
+	// Bind what subscribers need and become the node's link in one step
+	// under bindMu: a Subscribe either comes before (and is bound here) or
+	// after (and binds on this link itself).
 	b.bindMu.Lock()
 	for key := range b.refs {
 		if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
@@ -147,22 +154,18 @@ func (b *Broker) connect() (*link, error) {
 			return fail("bind "+key, err)
 		}
 	}
+	b.mu.Lock()
+	b.link = l
+	b.mu.Unlock()
 	b.bindMu.Unlock()
-	deliveries, err := l.sub.Consume(l.queue, "", true, true, false, false, nil)
-	if err != nil {
-		return fail("consume", err)
-	}
 	b.wg.Add(1)
 	go b.consume(deliveries)
 	return l, nil
 }
 
-// up makes l the node's link and watches it for loss.
+// up watches l, the node's link, for loss.
 func (b *Broker) up(l *link) {
 	closed := l.conn.NotifyClose(make(chan *amqp.Error, 1))
-	b.mu.Lock()
-	b.link = l
-	b.mu.Unlock()
 	b.healthy.Store(true)
 	b.wg.Add(1)
 	go func() {
