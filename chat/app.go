@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/history"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
@@ -46,6 +47,12 @@ type Config struct {
 	// cost nothing, so a reconnect storm behind one NAT is not refused.
 	LinesPerIP, RoomsPerIP, ClaimsPerIP Rate
 
+	// PresenceInterval is how often this node tells the others (through
+	// the broker, on NodesTopic) who is in its rooms; a node not heard
+	// from for three intervals is forgotten, its users gone from the
+	// member lists. Default: 10s.
+	PresenceInterval time.Duration
+
 	// Now tells the time (for tests). Default: time.Now.
 	Now func() time.Time
 }
@@ -71,6 +78,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.PresenceInterval <= 0 {
+		c.PresenceInterval = 10 * time.Second
 	}
 	c.LinesPerIP = c.LinesPerIP.or(20, 200)
 	c.RoomsPerIP = c.RoomsPerIP.or(0.1, 50)
@@ -127,6 +137,14 @@ type App struct {
 
 	listCache json.RawMessage // the answer to /app/rooms, until listUntil
 	listUntil time.Time
+
+	// Presence across nodes (nodes.go).
+	node      string             // this node's random id
+	remotes   map[string]*remote // other nodes, by id; under mu
+	inbox     chan *broker.Message
+	nodeSub   *broker.Subscription
+	stopNodes chan struct{}
+	nodesDone chan struct{}
 }
 
 // roomState is a room and who is in it.
@@ -166,6 +184,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	for _, r := range rooms {
 		a.rooms[r.Name] = &roomState{Room: r}
+	}
+	if err := a.startNodes(ctx); err != nil {
+		return nil, fmt.Errorf("chat: presence across nodes: %w", err)
 	}
 	return a, nil
 }

@@ -27,7 +27,7 @@ const (
 // owned reports whether the application alone publishes to dest.
 func owned(dest string) bool {
 	return dest == GreetingsTopic || dest == ChatTopic || dest == RoomsTopic ||
-		strings.HasPrefix(dest, roomTopicPrefix)
+		strings.HasPrefix(dest, roomTopicPrefix) || dest == NodesTopic
 }
 
 // AuthorizeSend is a server.AuthorizeHandler: clients may not SEND

@@ -78,6 +78,7 @@ func newFixture(t *testing.T, listen ...string) *fixture {
 		t.Fatal(err)
 	}
 	app.Register(f.router)
+	t.Cleanup(func() { app.Close() })
 	f.app = app
 	for _, d := range listen {
 		if err := b.Subscribe(ctx, &broker.Subscription{ID: d, Destination: d, Subscriber: f.topics}); err != nil {
@@ -483,4 +484,73 @@ func TestJoinChurnIsLimited(t *testing.T) {
 	if err := f.app.AuthorizeSubscribe(context.Background(), s, "/topic/rooms.lobby"); err != nil {
 		t.Fatalf("a join a second later: %v", err)
 	}
+}
+
+// Two Apps on one broker are two nodes: member lists are the union, a
+// name's second tab on the other node is not a second join, and a node
+// that stops without a word is forgotten within three intervals, its
+// users' leaves announced by a live node.
+func TestPresenceAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	b := broker.NewMemory()
+	events := &inbox{}
+	b.Subscribe(ctx, &broker.Subscription{ID: "ev", Destination: chat.MembersTopic("lobby"), Subscriber: events})
+	newNode := func() (*chat.App, *messaging.Router) {
+		r := messaging.NewRouter(messaging.Config{Broker: b, Logger: slog.New(slog.DiscardHandler)})
+		r.Users = &users{}
+		app, err := chat.New(ctx, chat.Config{Store: history.NewMemory(history.MemoryConfig{}), Router: r,
+			Logger: slog.New(slog.DiscardHandler), PresenceInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		app.Register(r)
+		return app, r
+	}
+	n1, r1 := newNode()
+	defer n1.Close()
+	n2, _ := newNode()
+	join := func(app *chat.App, id, name string) {
+		s := &server.Session{ID: id, User: name, Remote: "192.0.2.1:1"}
+		sctx := server.WithSession(ctx, s)
+		app.OnEvent(sctx, server.Event{Type: server.Connected, Session: s})
+		app.OnEvent(sctx, server.Event{Type: server.Subscribed, Session: s, SubscriptionID: "1", Destination: "/topic/rooms.lobby"})
+	}
+	members := func() string {
+		_, reply, err := r1.HandleSubscribe(ctx, "/app/rooms/lobby/members", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(reply.Body)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	join(n1, "a1", "홍길동")
+	join(n2, "b1", "고길동")
+	waitFor("node 1 to list node 2's member", func() bool { return members() == `[{"name":"고길동"},{"name":"홍길동"}]` })
+	join(n2, "b2", "홍길동") // a second tab, on the other node
+	time.Sleep(100 * time.Millisecond)
+	got := events.take()
+	if len(got) != 2 || !strings.Contains(got[0], "홍길동") || !strings.Contains(got[1], "고길동") {
+		t.Fatalf("join events %q, want one each", got)
+	}
+
+	n2.Crash()
+	waitFor("node 1 to forget node 2", func() bool { return members() == `[{"name":"홍길동"}]` })
+	waitFor("the leave of node 2's user", func() bool {
+		for _, e := range events.take() {
+			if strings.Contains(e, `{"type":"leave","name":"고길동"}`) {
+				return true
+			}
+			if strings.Contains(e, "홍길동") {
+				t.Fatalf("홍길동 is still on node 1, yet: %s", e)
+			}
+		}
+		return false
+	})
 }

@@ -92,7 +92,11 @@ func (a *App) enter(ctx context.Context, room, name string) {
 		st.members = make(map[string]int)
 	}
 	if st.members[name]++; st.members[name] == 1 {
-		a.publish(ctx, MembersTopic(room), Presence{Type: "join", Name: name})
+		told := !a.remoteHas(room, name)
+		if told {
+			a.publish(ctx, MembersTopic(room), Presence{Type: "join", Name: name})
+		}
+		a.publish(ctx, NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, In: true, Told: told})
 	}
 }
 
@@ -104,7 +108,11 @@ func (a *App) exit(ctx context.Context, room, name string) {
 	}
 	if st.members[name]--; st.members[name] == 0 {
 		delete(st.members, name)
-		a.publish(ctx, MembersTopic(room), Presence{Type: "leave", Name: name})
+		told := !a.remoteHas(room, name)
+		if told {
+			a.publish(ctx, MembersTopic(room), Presence{Type: "leave", Name: name})
+		}
+		a.publish(ctx, NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, Told: told})
 	}
 }
 
@@ -113,10 +121,8 @@ func (a *App) members(room string) []Member {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	list := []Member{}
-	if st := a.rooms[room]; st != nil {
-		for name := range st.members {
-			list = append(list, Member{Name: name})
-		}
+	for name := range a.membersLocked(room) {
+		list = append(list, Member{Name: name})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return list

@@ -92,8 +92,9 @@ func (a *App) info(room string) RoomInfo {
 	st := a.rooms[room]
 	ri := RoomInfo{Name: room}
 	if st != nil {
-		ri.Members, ri.LastActivity = len(st.members), st.LastActivity
+		ri.LastActivity = st.LastActivity
 	}
+	ri.Members = len(a.membersLocked(room))
 	return ri
 }
 

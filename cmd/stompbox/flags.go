@@ -91,6 +91,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Float64Var(&cc.ChatRate, "chat-rate", 5, "chat lines (and new rooms) one session may send a second, after its burst")
 	fs.IntVar(&cc.ChatBurst, "chat-burst", 20, "chat lines (and new rooms) one session may send at once")
 	fs.DurationVar(&cc.TypingInterval, "typing-interval", time.Second, "least time between one session's typing events")
+	fs.DurationVar(&cc.PresenceInterval, "presence-interval", 10*time.Second, "how often a node tells the others who is in its rooms; a node silent for three intervals is forgotten and its users leave")
 	cc.LinesPerIP, cc.RoomsPerIP, cc.ClaimsPerIP = chat.Rate{Burst: 200, PerSecond: 20}, chat.Rate{Burst: 50, PerSecond: 0.1}, chat.Rate{Burst: 100, PerSecond: 1}
 	fs.Var(&cc.LinesPerIP, "lines-per-ip", "chat lines from one client address (IPv6: /64), all its sessions together: BURST,PER_SECOND")
 	fs.Var(&cc.RoomsPerIP, "rooms-per-ip", "new rooms from one client address: BURST,PER_SECOND")

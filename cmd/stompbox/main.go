@@ -169,6 +169,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	eerr := events.Shutdown(sctx) // before the HTTP server: it waits for streams
 	herr := hs.Shutdown(sctx)
 	serr := stomp.Shutdown(sctx)
+	app.Close() // after the sessions: their leaves have gone out
 	if ds != nil {
 		ds.Close()
 	}

@@ -49,11 +49,12 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
   let a;
   let b;
   let current; // the node the next peer connects to
+  let args;
   const harness = createHarness(() => current);
 
   before(async () => {
     services = await startServices();
-    const args = ['-broker', services.amqp, '-history', services.postgres, '-chat-burst', '1000', '-chat-rate', '1000'];
+    args = ['-broker', services.amqp, '-history', services.postgres, '-chat-burst', '1000', '-chat-rate', '1000', '-presence-interval', '1s'];
     a = await startServer({ args });
     b = await startServer({ args });
   });
@@ -92,10 +93,24 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     const goLines = await go.subscribe(`/topic/rooms.${room}`);
     const goTyping = await go.subscribe(`/topic/rooms.${room}.typing`);
     await go.messages(goEvents, 1, 'its own join');
-    const hong = await connect(a, '또치');
+    const ttochiPass = secret();
+    const hong = await connect(a, '또치', ttochiPass);
     const hongLines = await hong.subscribe(`/topic/rooms.${room}`);
     await go.messages(goEvents, 2, 'the join of 또치 on the other node');
     assert.deepEqual(lines(goEvents)[1], { type: 'join', name: '또치' });
+    // The member list on B has A's member too (nodes tell each other).
+    await waitUntil('B to list 또치', async () => {
+      const m = await go.subscribe(`/app/rooms/${room}/members`);
+      const list = lines(await go.messages(m, 1))[0];
+      m.handle.unsubscribe();
+      return JSON.stringify(list) === JSON.stringify([{ name: '둘리' }, { name: '또치' }]);
+    }, 10_000);
+    // 또치's second tab, on B, is not a second member: no second join.
+    const tab2 = await connect(b, '또치', ttochiPass);
+    await tab2.subscribe(`/topic/rooms.${room}`);
+    await sleep(500);
+    assert.equal(goEvents.messages.length, 2, `a second tab on another node joined again: ${JSON.stringify(lines(goEvents))}`);
+    await tab2.close();
 
     await hong.publish({ destination: `/app/rooms/${room}/typing`, body: '{}' });
     assert.deepEqual(lines(await go.messages(goTyping, 1)), [{ name: '또치' }]);
@@ -116,6 +131,28 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     hong.client.webSocket.terminate(); // a socket that just dies on A
     await go.messages(goEvents, 3, 'the leave of 또치');
     assert.deepEqual(lines(goEvents)[2], { type: 'leave', name: '또치' });
+  });
+
+  test('a node killed with SIGKILL: its users leave the other nodes within 30 s', async () => {
+    const room = `crash-${randomUUID().slice(0, 8)}`;
+    const c = await startServer({ args });
+    try {
+      const watcher = await connect(a, '길동이');
+      const events = await watcher.subscribe(`/topic/rooms.${room}.members`);
+      await watcher.subscribe(`/topic/rooms.${room}`);
+      const doomed = await connect(c, '떠날이');
+      await doomed.subscribe(`/topic/rooms.${room}`);
+      await watcher.messages(events, 2, 'the join of 떠날이 on node C');
+      const t0 = Date.now();
+      c.child.kill('SIGKILL');
+      await watcher.waitFor(() => lines(events).some((e) => e.type === 'leave' && e.name === '떠날이'), 'the leave of 떠날이', { ms: 30_000 });
+      const took = Date.now() - t0;
+      assert.ok(took < 30_000, `left after ${took} ms`);
+      const m = await watcher.subscribe(`/app/rooms/${room}/members`);
+      assert.deepEqual(lines(await watcher.messages(m, 1))[0], [{ name: '길동이' }]);
+    } finally {
+      c.child.kill('SIGKILL');
+    }
   });
 
   test('a name claimed on A cannot be taken on B', async () => {
