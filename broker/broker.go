@@ -59,6 +59,21 @@ type Batcher interface {
 	PublishAll(ctx context.Context, ms []*Message) error
 }
 
+// A UserRouter carries messages for users between the nodes of a
+// cluster. The server calls Online when a user's first session on this
+// node connects and Offline when its last one leaves, sends what is
+// addressed to a user (m.Destination is the user destination, /queue/reply)
+// with PublishUser, and delivers to its own sessions what OnUser's
+// handler is given, on every node where the user is online (this one
+// included). PublishUser reports whether any node had the user online.
+// Brokers of one node need not implement it.
+type UserRouter interface {
+	Online(user string)
+	Offline(user string)
+	PublishUser(ctx context.Context, user string, m *Message) (reached bool, err error)
+	OnUser(deliver func(user string, m *Message))
+}
+
 // Errors. Those for a spent budget name it.
 var (
 	ErrBadDestination      = errors.New("broker: invalid destination")

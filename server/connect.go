@@ -41,7 +41,9 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	s.info = info
 	s.ctx = WithSession(s.ctx, info)
 	s.logp.Store(s.logger().With("user", info.User))
-	s.srv.reg.add(s)
+	if s.srv.reg.add(s) && s.srv.userRouter != nil {
+		s.srv.userRouter.Online(info.User)
+	}
 
 	s.ver.Store(uint32(v))
 	s.rd.SetVersion(v)

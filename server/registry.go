@@ -28,7 +28,8 @@ type regEntry struct {
 	userSubs map[string]int    // user destination (/queue/reply) -> subscriptions to it
 }
 
-func (r *registry) add(s *session) {
+// add registers s; first reports its user's first session.
+func (r *registry) add(s *session) (first bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.users == nil {
@@ -40,21 +41,28 @@ func (r *registry) add(s *session) {
 	if u := s.info.User; u != "" {
 		if r.users[u] == nil {
 			r.users[u] = make(map[*session]struct{})
+			first = true
 		}
 		r.users[u][s] = struct{}{}
 	}
+	return first
 }
 
-func (r *registry) remove(s *session) {
+// remove unregisters s; last reports its user's last session.
+func (r *registry) remove(s *session) (last bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.byID, s.id)
 	if u := s.info.User; u != "" {
-		delete(r.users[u], s)
-		if len(r.users[u]) == 0 {
-			delete(r.users, u)
+		if _, ok := r.users[u][s]; ok {
+			delete(r.users[u], s)
+			if len(r.users[u]) == 0 {
+				delete(r.users, u)
+				last = true
+			}
 		}
 	}
+	return last
 }
 
 func (r *registry) subscribed(s *session, id, dest string) {
@@ -101,8 +109,30 @@ func (r *registry) targets(sessions func(yield func(*session) bool), dest string
 // /user/queue/reply), like Spring's convertAndSendToUser. Subscribers see
 // the destination they subscribed to. It returns how many sessions it
 // reached; none is not an error (it is counted in Stats.UserUnreachable).
+//
+// With a broker that routes users between nodes (broker.UserRouter), it
+// reaches the user's sessions on every node and returns 1 when some node
+// had the user online, 0 otherwise.
 func (srv *Server) PublishToUser(ctx context.Context, user string, m *broker.Message) (int, error) {
+	if ur := srv.userRouter; ur != nil {
+		reached, err := ur.PublishUser(ctx, user, m)
+		if err != nil || !reached {
+			if err == nil {
+				srv.counters.userUnreachable.Add(1)
+			}
+			return 0, err
+		}
+		return 1, nil
+	}
 	return srv.publishAll(ctx, srv.userMessages(user, m))
+}
+
+// deliverUser hands what the cluster routed to user to this node's
+// sessions of user.
+func (srv *Server) deliverUser(user string, m *broker.Message) {
+	if _, err := srv.publishAll(context.Background(), srv.userMessages(user, m)); err != nil {
+		srv.cfg.Logger.Warn("delivery to a user's sessions failed", "dest", m.Destination, "err", err)
+	}
 }
 
 // PublishToSession is PublishToUser for one session (Spring's

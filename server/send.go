@@ -19,6 +19,9 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 	}
 	m := broker.NewMessage(dest, f.Header, append([]byte(nil), f.Body...))
 	_, receipted := f.Header.Lookup(frame.HdrReceipt)
+	if ur := s.srv.userRouter; ur != nil && isUserDestination(dest) {
+		return s.sendToUser(ur, m, receipted)
+	}
 	if app := s.srv.cfg.App; app != nil {
 		ctx := s.ctx
 		if receipted {
@@ -142,4 +145,29 @@ func ReceiptRequested(ctx context.Context) bool {
 // session (tests, other transports) as if the SEND asked for a receipt.
 func WithReceipt(ctx context.Context) context.Context {
 	return context.WithValue(ctx, receiptKey{}, true)
+}
+
+// isUserDestination reports whether dest is /user/{name}/...
+func isUserDestination(dest string) bool {
+	_, _, ok := splitUserDestination(dest)
+	return ok
+}
+
+// sendToUser sends a SEND to /user/{name}/... through the cluster's user
+// router, to the user's sessions on every node. With a receipt, a user
+// online on no node is an ERROR "no recipient".
+func (s *session) sendToUser(ur broker.UserRouter, m *broker.Message, strict bool) *ProtocolError {
+	user, ud, _ := splitUserDestination(m.Destination)
+	m.Destination = ud
+	reached, err := ur.PublishUser(s.ctx, user, m)
+	if err != nil {
+		return s.publishError(err, UserPrefix+"/"+user+ud)
+	}
+	if !reached {
+		s.srv.counters.userUnreachable.Add(1)
+		if strict {
+			return protoErr("no recipient", "user %q has no session on any node: the message to /user%s was not delivered", truncate(user), truncate(ud))
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/limit"
 )
 
@@ -29,6 +30,8 @@ type Server struct {
 	reg      registry
 	counters counters
 	warn     *limit.Warner // budget refusals, at most one a second each
+
+	userRouter broker.UserRouter // the broker's, when it routes users between nodes
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -46,6 +49,10 @@ func New(cfg Config) *Server {
 	}
 	if slices.Contains(cfg.AllowedOrigins, "*") {
 		srv.log.Warn("websocket connections are allowed from any origin (AllowedOrigins has \"*\")")
+	}
+	if ur, ok := cfg.Broker.(broker.UserRouter); ok {
+		srv.userRouter = ur
+		ur.OnUser(srv.deliverUser)
 	}
 	return srv
 }

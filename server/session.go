@@ -279,7 +279,9 @@ func (s *session) cleanup() {
 	clear(s.txs)
 	s.txBytes = 0
 	if s.info != nil {
-		s.srv.reg.remove(s)
+		if s.srv.reg.remove(s) && s.srv.userRouter != nil {
+			s.srv.userRouter.Offline(s.info.User)
+		}
 		s.event(Disconnected, "", "")
 	}
 }

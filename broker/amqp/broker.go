@@ -2,6 +2,9 @@ package amqp
 
 import (
 	"context"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +50,11 @@ type Broker struct {
 	link   *link // nil while disconnected
 	closed bool
 
+	onUser func(user string, m *broker.Message) // set once, before traffic (server.New)
+
+	retMu    sync.Mutex
+	returned map[string]bool // message ids RabbitMQ returned as unroutable, until their publisher looks
+
 	healthy    atomic.Bool
 	reconnects atomic.Int64
 	done       chan struct{}
@@ -54,18 +62,20 @@ type Broker struct {
 }
 
 var (
-	_ broker.Broker   = (*Broker)(nil)
-	_ broker.Resumer  = (*Broker)(nil)
-	_ broker.Requeuer = (*Broker)(nil)
-	_ broker.Batcher  = (*Broker)(nil)
+	_ broker.Broker     = (*Broker)(nil)
+	_ broker.Resumer    = (*Broker)(nil)
+	_ broker.Requeuer   = (*Broker)(nil)
+	_ broker.Batcher    = (*Broker)(nil)
+	_ broker.UserRouter = (*Broker)(nil)
 )
 
 // link is one connection to RabbitMQ and what was declared on it.
 type link struct {
-	conn  *amqp.Connection
-	pub   *amqp.Channel // confirm mode
-	sub   *amqp.Channel // bindings and the consumer
-	queue string        // this node's exclusive queue
+	conn    *amqp.Connection
+	pub     *amqp.Channel // confirm mode
+	sub     *amqp.Channel // bindings and the consumer
+	queue   string        // this node's exclusive queue
+	returns chan amqp.Return
 }
 
 // hdrDestination and hdrHeaders carry a message's destination and STOMP
@@ -73,6 +83,7 @@ type link struct {
 const (
 	hdrDestination = "stompbox-destination"
 	hdrHeaders     = "stompbox-headers"
+	hdrUser        = "stompbox-user" // a message for a user's sessions on every node
 )
 
 // New connects to RabbitMQ and returns the Broker; it fails if the first
@@ -93,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	b := &Broker{cfg: cfg, local: cfg.Local, log: cfg.Logger, refs: make(map[string]int), done: make(chan struct{})}
+	b := &Broker{cfg: cfg, local: cfg.Local, log: cfg.Logger, refs: make(map[string]int), returned: make(map[string]bool), done: make(chan struct{})}
 	l, err := b.connect()
 	if err != nil {
 		return nil, err
@@ -132,6 +143,9 @@ func (b *Broker) connect() (*link, error) {
 	if err := l.pub.Confirm(false); err != nil {
 		return fail("confirm mode", err)
 	}
+	// Unroutable user messages come back before their confirm; publishers
+	// drain this after their confirm (see PublishUser).
+	l.returns = l.pub.NotifyReturn(make(chan amqp.Return, 1024))
 	if err := l.sub.ExchangeDeclare(b.cfg.Exchange, "topic", true, false, false, false, nil); err != nil {
 		return fail("declare exchange", err)
 	}
@@ -233,22 +247,33 @@ func (b *Broker) consume(deliveries <-chan amqp.Delivery) {
 	defer b.wg.Done()
 	for d := range deliveries {
 		dest, _ := d.Headers[hdrDestination].(string)
+		if user, ok := d.Headers[hdrUser].(string); ok {
+			if b.onUser != nil && broker.ValidDestination(dest) {
+				b.onUser(user, broker.NewMessage(dest, headersOf(d), d.Body))
+			}
+			continue
+		}
 		if !strings.HasPrefix(dest, broker.TopicPrefix) || !broker.ValidDestination(dest) {
 			b.log.Warn("broker/amqp: a message without a valid destination was dropped", "routing_key", d.RoutingKey)
 			continue
 		}
-		var h frame.Header
-		if kv, ok := d.Headers[hdrHeaders].([]any); ok {
-			for i := 0; i+1 < len(kv); i += 2 {
-				k, _ := kv[i].(string)
-				v, _ := kv[i+1].(string)
-				h.Add(k, v)
-			}
-		}
-		if err := b.local.Publish(context.Background(), broker.NewMessage(dest, h, d.Body)); err != nil {
+		if err := b.local.Publish(context.Background(), broker.NewMessage(dest, headersOf(d), d.Body)); err != nil {
 			b.log.Warn("broker/amqp: local delivery failed", "dest", dest, "err", err)
 		}
 	}
+}
+
+// headersOf returns the STOMP headers a delivery carries.
+func headersOf(d amqp.Delivery) frame.Header {
+	var h frame.Header
+	if kv, ok := d.Headers[hdrHeaders].([]any); ok {
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			v, _ := kv[i+1].(string)
+			h.Add(k, v)
+		}
+	}
+	return h
 }
 
 func isTopic(d string) bool {
@@ -259,17 +284,7 @@ func isTopic(d string) bool {
 // binds its key on the node's queue (bound again after a reconnect).
 func (b *Broker) Subscribe(ctx context.Context, s *broker.Subscription) error {
 	if isTopic(s.Destination) {
-		key := bindingKey(s.Destination)
-		b.bindMu.Lock()
-		b.refs[key]++
-		if b.refs[key] == 1 {
-			if l := b.current(); l != nil {
-				if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
-					b.broken(l, "bind", err) // bound again on reconnect
-				}
-			}
-		}
-		b.bindMu.Unlock()
+		b.bind(bindingKey(s.Destination))
 	}
 	if err := b.local.Subscribe(ctx, s); err != nil {
 		if isTopic(s.Destination) {
@@ -288,6 +303,20 @@ func (b *Broker) Unsubscribe(ctx context.Context, s *broker.Subscription) error 
 		b.release(bindingKey(s.Destination))
 	}
 	return err
+}
+
+// bind counts one more need of key, binding it on the first.
+func (b *Broker) bind(key string) {
+	b.bindMu.Lock()
+	defer b.bindMu.Unlock()
+	if b.refs[key]++; b.refs[key] > 1 {
+		return
+	}
+	if l := b.current(); l != nil {
+		if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
+			b.broken(l, "bind", err) // bound again on reconnect
+		}
+	}
 }
 
 func (b *Broker) release(key string) {
@@ -420,4 +449,66 @@ func redact(err error, url string) error {
 		}
 	}
 	return err
+}
+
+// userKey is the routing key of user's messages.
+func userKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return "user." + hex.EncodeToString(sum[:16])
+}
+
+// OnUser implements broker.UserRouter; call it before any traffic.
+func (b *Broker) OnUser(deliver func(user string, m *broker.Message)) { b.onUser = deliver }
+
+// Online implements broker.UserRouter: the node binds user's key.
+func (b *Broker) Online(user string) { b.bind(userKey(user)) }
+
+// Offline implements broker.UserRouter.
+func (b *Broker) Offline(user string) { b.release(userKey(user)) }
+
+// PublishUser implements broker.UserRouter: m goes to every node with the
+// user online, mandatory, so RabbitMQ says when no node has the user.
+func (b *Broker) PublishUser(ctx context.Context, user string, m *broker.Message) (bool, error) {
+	l := b.current()
+	if l == nil {
+		return false, fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
+	}
+	var id [16]byte
+	crand.Read(id[:])
+	msgID := hex.EncodeToString(id[:])
+	kv := make([]any, 0, 2*len(m.Header))
+	for _, f := range m.Header {
+		kv = append(kv, string(f.Key), string(f.Value))
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
+	defer cancel()
+	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, b.cfg.Exchange, userKey(user), true, false, amqp.Publishing{
+		Headers:   amqp.Table{hdrUser: user, hdrDestination: m.Destination, hdrHeaders: kv},
+		MessageId: msgID,
+		Body:      m.Body,
+	})
+	if err != nil {
+		return false, fmt.Errorf("%w: publish: %v", broker.ErrUnavailable, err)
+	}
+	if ok, err := dc.WaitContext(ctx); err != nil || !ok {
+		return false, fmt.Errorf("%w: RabbitMQ did not confirm the message (%v)", broker.ErrUnavailable, err)
+	}
+	// A return is handed to l.returns before the confirm is: drain them all
+	// now, then look for ours.
+	b.retMu.Lock()
+	defer b.retMu.Unlock()
+drain:
+	for {
+		select {
+		case r := <-l.returns:
+			b.returned[r.MessageId] = true
+		default:
+			break drain
+		}
+	}
+	if b.returned[msgID] {
+		delete(b.returned, msgID)
+		return false, nil
+	}
+	return true, nil
 }

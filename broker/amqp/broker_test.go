@@ -218,3 +218,49 @@ func TestQueuesAreLocal(t *testing.T) {
 		t.Fatalf("node a's own consumer: %q", got)
 	}
 }
+
+// Messages for a user reach every node where the user is online, once;
+// RabbitMQ says when no node has the user.
+func TestUsersAcrossNodes(t *testing.T) {
+	a, b := node(t), node(t)
+	var mu sync.Mutex
+	got := map[string][]string{}
+	record := func(node string) func(string, *broker.Message) {
+		return func(user string, m *broker.Message) {
+			mu.Lock()
+			got[node] = append(got[node], user+" "+m.Destination+" "+string(m.Body))
+			mu.Unlock()
+		}
+	}
+	a.OnUser(record("a"))
+	b.OnUser(record("b"))
+	a.Online("홍길동")
+	b.Online("홍길동")
+	b.Online("고길동")
+	ctx := context.Background()
+	if reached, err := a.PublishUser(ctx, "홍길동", broker.NewMessage("/queue/reply", nil, []byte("hi"))); !reached || err != nil {
+		t.Fatalf("to a user online on both nodes: %v %v", reached, err)
+	}
+	if reached, err := a.PublishUser(ctx, "고길동", broker.NewMessage("/queue/reply", nil, []byte("only b"))); !reached || err != nil {
+		t.Fatalf("to a user online on b: %v %v", reached, err)
+	}
+	if reached, err := b.PublishUser(ctx, "아무도", broker.NewMessage("/queue/reply", nil, []byte("x"))); reached || err != nil {
+		t.Fatalf("to a user online nowhere: reached=%v err=%v, want false <nil>", reached, err)
+	}
+	waitFor(t, "the deliveries", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got["a"]) >= 1 && len(got["b"]) >= 2
+	})
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got["a"]) != 1 || got["a"][0] != "홍길동 /queue/reply hi" || len(got["b"]) != 2 {
+		t.Fatalf("deliveries %q", got)
+	}
+	a.Offline("홍길동")
+	b.Offline("홍길동")
+	if reached, _ := a.PublishUser(ctx, "홍길동", broker.NewMessage("/queue/reply", nil, nil)); reached {
+		t.Fatal("a user gone from every node was reached")
+	}
+}

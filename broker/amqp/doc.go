@@ -27,8 +27,13 @@
 // wrong delivery. A destination longer than 200 bytes travels under a
 // hashed key and reaches only exact subscribers on other nodes.
 //
-// Not yet across nodes: /queue/ destinations and user destinations are
-// kept by the local broker, as on one node.
+// Users: the node binds a key per user online on it (broker.UserRouter),
+// so a message for a user goes once to each node where the user is, which
+// delivers it to its own sessions; it is published mandatory, so RabbitMQ
+// says when no node has the user.
+//
+// Not yet across nodes: /queue/ destinations are kept by the local broker,
+// as on one node.
 //
 // When RabbitMQ goes away the node keeps its sessions, reports itself
 // unhealthy (Healthy), refuses topic publishes with ErrUnavailable, and

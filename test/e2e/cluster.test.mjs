@@ -155,6 +155,25 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     }
   });
 
+  test('a message to a user reaches their tabs on both nodes, and nobody else', async () => {
+    const pass = secret();
+    const tabA = await connect(a, '영희', pass);
+    const tabB = await connect(b, '영희', pass);
+    const other = await connect(b, '철수');
+    const subs = [];
+    for (const p of [tabA, tabB, other]) subs.push(await p.subscribe('/user/queue/reply'));
+    const sender = await connect(a, '보내는이');
+    await sender.publish({ destination: '/user/영희/queue/reply', body: '둘 다 받아요' }, { receipt: true });
+    assert.equal((await tabA.messages(subs[0], 1))[0].body, '둘 다 받아요');
+    assert.equal((await tabB.messages(subs[1], 1))[0].body, '둘 다 받아요');
+    await sleep(300);
+    assert.equal(subs[2].messages.length, 0, 'another user got it');
+    assert.equal(subs[0].messages.length + subs[1].messages.length, 2, 'once per tab');
+    sender.client.publish({ destination: '/user/아무도없음/queue/reply', body: 'x', headers: { receipt: 'r-nobody' } });
+    const err = await sender.waitFor(() => sender.stompErrors[0], 'an ERROR for a user online nowhere', { allowError: true });
+    assert.equal(err.headers.message, 'no recipient');
+  });
+
   test('a name claimed on A cannot be taken on B', async () => {
     const pass = secret();
     await connect(a, '마이콜', pass);
