@@ -8,6 +8,7 @@ package rabbittest
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -73,7 +74,7 @@ func New() (*Node, error) {
 		if err == nil {
 			return n, nil
 		}
-		if attempt == 3 {
+		if attempt == 5 {
 			n.Close()
 			return nil, err
 		}
@@ -89,13 +90,19 @@ func (n *Node) pickPorts() {
 	}
 }
 
+// freePort returns a port nothing listens on, below the kernel's
+// ephemeral range (32768 and up on Linux): an outgoing connection's local
+// port there would make RabbitMQ's check of its distribution port fail
+// ("dist_port_already_used").
 func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0
+	for {
+		p := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err == nil {
+			l.Close()
+			return p
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Start starts the node and waits (up to a minute) until it takes AMQP
