@@ -145,6 +145,12 @@ type App struct {
 	nodeSub   *broker.Subscription
 	stopNodes chan struct{}
 	nodesDone chan struct{}
+
+	// The presence outbox (nodes.go): publishes decided under mu, in order.
+	outbox     chan outMsg
+	outboxDone chan struct{}
+	dropped    int  // presence messages the full outbox dropped; under mu
+	outClosed  bool // Close closed the outbox; under mu
 }
 
 // roomState is a room and who is in it.

@@ -52,6 +52,9 @@ func (a *App) AuthorizeSend(_ context.Context, _ *server.Session, dest string) e
 // if it is new: that needs a name, spends a token of the session's chat
 // rate, and stays within the store's room budget.
 func (a *App) AuthorizeSubscribe(ctx context.Context, s *server.Session, dest string) error {
+	if dest == NodesTopic {
+		return refuse("owned-topic", NodesTopic+" is the nodes' own")
+	}
 	rest, ok := strings.CutPrefix(dest, roomTopicPrefix)
 	if !ok {
 		return nil

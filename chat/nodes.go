@@ -54,6 +54,9 @@ func (a *App) startNodes(ctx context.Context) error {
 	a.inbox = make(chan *broker.Message, 1024)
 	a.stopNodes = make(chan struct{})
 	a.nodesDone = make(chan struct{})
+	a.outbox = make(chan outMsg, 4096)
+	a.outboxDone = make(chan struct{})
+	go a.runOutbox()
 	a.nodeSub = &broker.Subscription{ID: "chat-nodes-" + a.node, Destination: NodesTopic, Subscriber: nodeInbox(a.inbox)}
 	if err := a.router.Broker.Subscribe(ctx, a.nodeSub); err != nil {
 		return err
@@ -84,6 +87,36 @@ func (in nodeInbox) Deliver(_ *broker.Subscription, m *broker.Message) bool {
 	return true
 }
 
+// An outMsg is a presence message waiting to be published.
+type outMsg struct {
+	dest string
+	v    any
+}
+
+// enqueue queues v for dest on the presence outbox, which publishes in
+// order on its own goroutine: presence changes are decided under a.mu, in
+// order, but a publish may wait for RabbitMQ, which must not hold the lock.
+// A full outbox (RabbitMQ stalled) drops the message, counted and warned;
+// the next snapshot repairs member lists. a.mu must be held.
+func (a *App) enqueue(dest string, v any) {
+	if a.outClosed {
+		return // after Close
+	}
+	select {
+	case a.outbox <- outMsg{dest, v}:
+	default:
+		a.dropped++
+		a.warn.Warn("chat: presence outbox full; a presence message was dropped", "limit", "presence outbox", "dropped", a.dropped)
+	}
+}
+
+func (a *App) runOutbox() {
+	defer close(a.outboxDone)
+	for m := range a.outbox {
+		a.publish(context.Background(), m.dest, m.v)
+	}
+}
+
 // runNodes handles other nodes' messages and sends the heartbeat.
 func (a *App) runNodes() {
 	defer close(a.nodesDone)
@@ -106,17 +139,18 @@ func (a *App) runNodes() {
 	}
 }
 
-// sendSnapshot publishes this node's rooms and names.
+// sendSnapshot queues this node's rooms and names, under a.mu so that it
+// is ordered with the deltas.
 func (a *App) sendSnapshot() {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	rooms := make(map[string][]string)
 	for name, st := range a.rooms {
 		for n := range st.members {
 			rooms[name] = append(rooms[name], n)
 		}
 	}
-	a.mu.Unlock()
-	a.publish(context.Background(), NodesTopic, nodeMsg{Node: a.node, Rooms: rooms, Full: true})
+	a.enqueue(NodesTopic, nodeMsg{Node: a.node, Rooms: rooms, Full: true})
 }
 
 // fromNode applies another node's message.
@@ -156,11 +190,23 @@ func (a *App) fromNode(nm nodeMsg) {
 				set = make(map[string]bool)
 				r.rooms[nm.Room] = set
 			}
+			elsewhere := a.presentLocked(nm.Room, nm.Name) && !set[nm.Name]
 			set[nm.Name] = true
+			// Its node saw another copy and did not announce; if that copy
+			// has gone meanwhile (its leave was announced), announce.
+			if !nm.Told && !elsewhere && !a.othersHave(nm.Node, nm.Room, nm.Name) && a.lowestLocked() {
+				a.enqueue(MembersTopic(nm.Room), Presence{Type: "join", Name: nm.Name})
+			}
 		} else if set != nil {
 			delete(set, nm.Name)
-			if !nm.Told && !a.presentLocked(nm.Room, nm.Name) && a.lowestLocked() {
-				a.publish(context.Background(), MembersTopic(nm.Room), Presence{Type: "leave", Name: nm.Name})
+			present := a.presentLocked(nm.Room, nm.Name)
+			switch {
+			case !nm.Told && !present && a.lowestLocked():
+				a.enqueue(MembersTopic(nm.Room), Presence{Type: "leave", Name: nm.Name})
+			case nm.Told && present && a.lowestLocked():
+				// Its node announced a leave, not seeing a copy that another
+				// node had added meanwhile: correct it.
+				a.enqueue(MembersTopic(nm.Room), Presence{Type: "join", Name: nm.Name})
 			}
 		}
 	}
@@ -199,7 +245,6 @@ func (a *App) lowestLocked() bool {
 // leaveGone announces the leaves of r's names that no node has any more,
 // when announce is set. a.mu must be held.
 func (a *App) leaveGone(r *remote, announce bool) {
-	ctx := context.Background()
 	if !announce {
 		return
 	}
@@ -211,7 +256,7 @@ func (a *App) leaveGone(r *remote, announce bool) {
 	for _, room := range rooms {
 		for name := range r.rooms[room] {
 			if !a.presentLocked(room, name) {
-				a.publish(ctx, MembersTopic(room), Presence{Type: "leave", Name: name})
+				a.enqueue(MembersTopic(room), Presence{Type: "leave", Name: name})
 			}
 		}
 	}
@@ -224,6 +269,20 @@ func (a *App) presentLocked(room, name string) bool {
 		return true
 	}
 	return a.remoteHas(room, name)
+}
+
+// othersHave reports whether a node other than node (this one included)
+// has name in room. a.mu must be held.
+func (a *App) othersHave(node, room, name string) bool {
+	if st := a.rooms[room]; st != nil && st.members[name] > 0 {
+		return true
+	}
+	for id, r := range a.remotes {
+		if id != node && r.rooms[room][name] {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *App) remoteHas(room, name string) bool {
@@ -266,6 +325,11 @@ func (a *App) Close() error {
 	close(a.stopNodes)
 	<-a.nodesDone
 	a.router.Broker.Unsubscribe(context.Background(), a.nodeSub)
-	a.publish(context.Background(), NodesTopic, nodeMsg{Node: a.node, Bye: true})
+	a.mu.Lock()
+	a.enqueue(NodesTopic, nodeMsg{Node: a.node, Bye: true})
+	close(a.outbox)
+	a.outClosed = true
+	a.mu.Unlock()
+	<-a.outboxDone
 	return nil
 }

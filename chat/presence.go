@@ -94,9 +94,9 @@ func (a *App) enter(ctx context.Context, room, name string) {
 	if st.members[name]++; st.members[name] == 1 {
 		told := !a.remoteHas(room, name)
 		if told {
-			a.publish(ctx, MembersTopic(room), Presence{Type: "join", Name: name})
+			a.enqueue(MembersTopic(room), Presence{Type: "join", Name: name})
 		}
-		a.publish(ctx, NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, In: true, Told: told})
+		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, In: true, Told: told})
 	}
 }
 
@@ -110,9 +110,9 @@ func (a *App) exit(ctx context.Context, room, name string) {
 		delete(st.members, name)
 		told := !a.remoteHas(room, name)
 		if told {
-			a.publish(ctx, MembersTopic(room), Presence{Type: "leave", Name: name})
+			a.enqueue(MembersTopic(room), Presence{Type: "leave", Name: name})
 		}
-		a.publish(ctx, NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, Told: told})
+		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, Told: told})
 	}
 }
 

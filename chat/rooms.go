@@ -82,7 +82,7 @@ func (a *App) ensureRoom(ctx context.Context, room string) error {
 	if created {
 		a.listCache = nil
 		a.log.Info("room created", "room", room)
-		a.publish(ctx, RoomsTopic, a.info(room))
+		a.enqueue(RoomsTopic, a.info(room))
 	}
 	return nil
 }

@@ -68,6 +68,11 @@ func (s *session) sendDestination(f *frame.Frame) (string, *ProtocolError) {
 func (s *session) route(m *broker.Message, strict bool) ([]*broker.Message, *ProtocolError) {
 	dest := m.Destination
 	if user, ud, ok := splitUserDestination(dest); ok {
+		if s.srv.userRouter != nil {
+			// Only a transaction gets here: its user SENDs would have to
+			// reach other nodes all or none, which the router cannot do.
+			return nil, protoErr("unsupported", "a transaction cannot send to %q: users are routed between nodes (send it outside the transaction)", truncate(dest))
+		}
 		m.Destination = ud
 		ms := s.srv.userMessages(user, m)
 		if len(ms) == 0 {

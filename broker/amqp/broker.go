@@ -169,6 +169,11 @@ func (b *Broker) connect() (*link, error) {
 		}
 	}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		b.bindMu.Unlock()
+		return fail("connect", errors.New("the broker is closed"))
+	}
 	b.link = l
 	b.mu.Unlock()
 	b.bindMu.Unlock()
@@ -177,27 +182,44 @@ func (b *Broker) connect() (*link, error) {
 	return l, nil
 }
 
-// up watches l, the node's link, for loss.
+// up watches l, the node's link, for loss: of the connection, or of one
+// of its channels (a channel error, the queue's consumer cancelled), which
+// ends the connection so that everything is declared again.
 func (b *Broker) up(l *link) {
 	closed := l.conn.NotifyClose(make(chan *amqp.Error, 1))
+	pubClosed := l.pub.NotifyClose(make(chan *amqp.Error, 1))
+	subClosed := l.sub.NotifyClose(make(chan *amqp.Error, 1))
+	cancelled := l.sub.NotifyCancel(make(chan string, 1))
 	b.healthy.Store(true)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
+		var why any
 		select {
-		case err := <-closed:
-			b.mu.Lock()
-			b.link = nil
-			stopping := b.closed
-			b.mu.Unlock()
-			b.healthy.Store(false)
-			if stopping {
-				return
-			}
-			b.log.Warn("broker/amqp: connection lost; reconnecting", "err", err)
-			b.reconnect()
+		case e := <-closed:
+			why = e
+		case e := <-pubClosed:
+			why = e
+		case e := <-subClosed:
+			why = e
+		case tag := <-cancelled:
+			why = "the queue's consumer was cancelled: " + tag
 		case <-b.done:
+			return
 		}
+		l.conn.Close() // a channel's end ends the link
+		b.mu.Lock()
+		if b.link == l {
+			b.link = nil
+		}
+		stopping := b.closed
+		b.mu.Unlock()
+		b.healthy.Store(false)
+		if stopping {
+			return
+		}
+		b.log.Warn("broker/amqp: link lost; reconnecting", "err", why)
+		b.reconnect()
 	}()
 }
 
@@ -500,7 +522,10 @@ func (b *Broker) PublishUser(ctx context.Context, user string, m *broker.Message
 drain:
 	for {
 		select {
-		case r := <-l.returns:
+		case r, ok := <-l.returns:
+			if !ok { // the channel closed with the link
+				break drain
+			}
 			b.returned[r.MessageId] = true
 		default:
 			break drain
@@ -509,6 +534,10 @@ drain:
 	if b.returned[msgID] {
 		delete(b.returned, msgID)
 		return false, nil
+	}
+	if len(b.returned) > 10000 {
+		// Returns whose publishers gave up before looking: forget them.
+		clear(b.returned)
 	}
 	return true, nil
 }

@@ -41,7 +41,7 @@ func bindingKey(d string) string {
 	}
 	k := strings.Join(append(words, "#"), ".")
 	if len(k) > maxKey {
-		return "#"
+		return "topic.#" // every topic, never a user's key
 	}
 	return k
 }
