@@ -49,15 +49,32 @@ const (
 )
 
 func (c *MemoryConfig) setDefaults() {
-	if c.MaxRooms <= 0 {
-		c.MaxRooms = DefaultMaxRooms
+	DefaultLimits(&c.MaxRooms, &c.MaxNames, &c.MaxBytes)
+}
+
+// DefaultLimits gives the budgets every Store keeps their defaults where
+// they are zero or negative: DefaultMaxRooms, DefaultMaxNames and
+// DefaultMaxBytes. For backends' Configs.
+func DefaultLimits(maxRooms, maxNames *int, maxBytes *int64) {
+	if *maxRooms <= 0 {
+		*maxRooms = DefaultMaxRooms
 	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = DefaultMaxBytes
+	if *maxNames <= 0 {
+		*maxNames = DefaultMaxNames
 	}
-	if c.MaxNames <= 0 {
-		c.MaxNames = DefaultMaxNames
+	if *maxBytes <= 0 {
+		*maxBytes = DefaultMaxBytes
 	}
+}
+
+// SameSecret is what Claim answers for a claimed name: nil when got is the
+// stored hash (compared in constant time), ErrNameTaken otherwise, and for
+// an empty got (a check only).
+func SameSecret(stored, got []byte) error {
+	if len(got) == 0 || subtle.ConstantTimeCompare(stored, got) != 1 {
+		return ErrNameTaken
+	}
+	return nil
 }
 
 type memRoom struct {
@@ -212,10 +229,7 @@ func (s *Memory) Claim(ctx context.Context, name string, secretHash []byte) erro
 		return ErrClosed
 	}
 	if h, ok := s.names[name]; ok {
-		if subtle.ConstantTimeCompare(h, secretHash) != 1 {
-			return ErrNameTaken
-		}
-		return nil
+		return SameSecret(h, secretHash)
 	}
 	if len(secretHash) == 0 {
 		return nil // only a check, and the name is free

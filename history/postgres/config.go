@@ -31,15 +31,7 @@ func (c *Config) setDefaults() error {
 	if c.URL == "" {
 		return errors.New("history/postgres: Config.URL is empty")
 	}
-	if c.MaxRooms <= 0 {
-		c.MaxRooms = history.DefaultMaxRooms
-	}
-	if c.MaxNames <= 0 {
-		c.MaxNames = history.DefaultMaxNames
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = history.DefaultMaxBytes
-	}
+	history.DefaultLimits(&c.MaxRooms, &c.MaxNames, &c.MaxBytes)
 	if c.MaxConns <= 0 {
 		c.MaxConns = 16
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"sync"
@@ -289,7 +288,7 @@ func (s *Store) Claim(ctx context.Context, name string, secretHash []byte) error
 	var stored []byte
 	err := s.pool.QueryRow(ctx, `SELECT hash FROM names WHERE name = $1`, name).Scan(&stored)
 	if err == nil {
-		return compare(stored, secretHash)
+		return history.SameSecret(stored, secretHash)
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return wrap("claim", err)
@@ -305,7 +304,7 @@ func (s *Store) Claim(ctx context.Context, name string, secretHash []byte) error
 		// Under the lock: a claim made meanwhile by another node is seen.
 		err := tx.QueryRow(ctx, `SELECT hash FROM names WHERE name = $1`, name).Scan(&stored)
 		if err == nil {
-			return compare(stored, secretHash)
+			return history.SameSecret(stored, secretHash)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -330,12 +329,4 @@ func wrapNil(what string, err error) error {
 		return nil
 	}
 	return wrap(what, err)
-}
-
-// compare returns nil when hash is the stored one (in constant time).
-func compare(stored, hash []byte) error {
-	if len(hash) == 0 || subtle.ConstantTimeCompare(stored, hash) != 1 {
-		return history.ErrNameTaken
-	}
-	return nil
 }

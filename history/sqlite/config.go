@@ -55,15 +55,7 @@ func (c *Config) setDefaults() error {
 	if c.Path == "" {
 		return fmt.Errorf("history/sqlite: Config.Path is empty")
 	}
-	if c.MaxRooms <= 0 {
-		c.MaxRooms = history.DefaultMaxRooms
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = history.DefaultMaxBytes
-	}
-	if c.MaxNames <= 0 {
-		c.MaxNames = history.DefaultMaxNames
-	}
+	history.DefaultLimits(&c.MaxRooms, &c.MaxNames, &c.MaxBytes)
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = DefaultMaxBatch
 	}

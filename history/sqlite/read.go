@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -141,13 +140,4 @@ func (r *readStmts) findName(ctx context.Context, name string) ([]byte, bool, er
 		return nil, false, nil
 	}
 	return hash, err == nil, err
-}
-
-// compareHash returns nil if got is the stored hash, in time that does not
-// depend on where they differ, and history.ErrNameTaken otherwise.
-func compareHash(stored, got []byte) error {
-	if subtle.ConstantTimeCompare(stored, got) != 1 {
-		return history.ErrNameTaken
-	}
-	return nil
 }

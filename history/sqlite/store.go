@@ -184,7 +184,7 @@ func (s *Store) Claim(ctx context.Context, name string, secretHash []byte) error
 		return s.readErr("claim", err)
 	}
 	if found {
-		return compareHash(hash, secretHash)
+		return history.SameSecret(hash, secretHash)
 	}
 	if len(secretHash) == 0 {
 		return nil // only a check, and the name is free

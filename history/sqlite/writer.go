@@ -428,7 +428,7 @@ func (w *writer) claim(ctx context.Context, b *batch, name string, hash []byte) 
 	err := b.stmts.findName.QueryRowContext(ctx, name).Scan(&stored)
 	switch {
 	case err == nil:
-		return result{err: compareHash(stored, hash)}, nil
+		return result{err: history.SameSecret(stored, hash)}, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return result{}, fmt.Errorf("find name: %w", err)
 	}
