@@ -57,6 +57,7 @@ type Broker struct {
 
 	healthy    atomic.Bool
 	reconnects atomic.Int64
+	binds      atomic.Int64 // queue.bind calls made
 	done       chan struct{}
 	wg         sync.WaitGroup
 }
@@ -302,17 +303,17 @@ func isTopic(d string) bool {
 	return strings.HasPrefix(d, broker.TopicPrefix) && !strings.Contains(d, broker.PrivateMark)
 }
 
-// Subscribe implements broker.Broker: a topic's first local subscriber
-// binds its key on the node's queue (bound again after a reconnect).
+// Subscribe implements broker.Broker: the local broker takes s first,
+// within its budgets (destinations, patterns), and only then does a
+// topic's first local subscriber bind its key on the node's queue (bound
+// again after a reconnect), so a refused subscription costs RabbitMQ
+// nothing. It returns once the binding is in place.
 func (b *Broker) Subscribe(ctx context.Context, s *broker.Subscription) error {
+	if err := b.local.Subscribe(ctx, s); err != nil {
+		return err
+	}
 	if isTopic(s.Destination) {
 		b.bind(bindingKey(s.Destination))
-	}
-	if err := b.local.Subscribe(ctx, s); err != nil {
-		if isTopic(s.Destination) {
-			b.release(bindingKey(s.Destination))
-		}
-		return err
 	}
 	return nil
 }
@@ -335,6 +336,7 @@ func (b *Broker) bind(key string) {
 		return
 	}
 	if l := b.current(); l != nil {
+		b.binds.Add(1)
 		if err := l.sub.QueueBind(l.queue, key, b.cfg.Exchange, false, nil); err != nil {
 			b.broken(l, "bind", err) // bound again on reconnect
 		}
@@ -430,13 +432,14 @@ func (b *Broker) Requeue(ctx context.Context, from *broker.Subscription, ms []*b
 type Stats struct {
 	Healthy    bool
 	Reconnects int64
-	Bindings   int
+	Bindings   int   // keys bound now
+	BindCalls  int64 // queue.bind calls made, reconnects aside
 	Local      broker.MemoryStats
 }
 
 // Stats returns the broker's counters.
 func (b *Broker) Stats() Stats {
-	return Stats{Healthy: b.Healthy(), Reconnects: b.reconnects.Load(), Bindings: b.bindings(), Local: b.local.Stats()}
+	return Stats{Healthy: b.Healthy(), Reconnects: b.reconnects.Load(), Bindings: b.bindings(), BindCalls: b.binds.Load(), Local: b.local.Stats()}
 }
 
 // Close disconnects from RabbitMQ for good.

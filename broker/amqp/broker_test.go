@@ -264,3 +264,24 @@ func TestUsersAcrossNodes(t *testing.T) {
 		t.Fatal("a user gone from every node was reached")
 	}
 }
+
+// A subscription the local broker refuses (past its pattern budget) binds
+// nothing on RabbitMQ.
+func TestRefusedSubscriptionBindsNothing(t *testing.T) {
+	needRabbit(t)
+	b, err := New(context.Background(), Config{URL: rabbit.URL(), Logger: slog.New(slog.DiscardHandler),
+		Local: broker.NewMemoryConfig(broker.MemoryConfig{MaxPatterns: 1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	in := newInbox()
+	sub(t, b, "1", "/topic/a.*", in)
+	err = b.Subscribe(context.Background(), &broker.Subscription{ID: "2", Destination: "/topic/b.*", Subscriber: in})
+	if !errors.Is(err, broker.ErrTooManyPatterns) {
+		t.Fatalf("a second pattern past MaxPatterns 1: %v", err)
+	}
+	if st := b.Stats(); st.Bindings != 1 || st.BindCalls != 1 {
+		t.Fatalf("%d bindings, %d queue.bind calls after a refused subscription, want 1 and 1", st.Bindings, st.BindCalls)
+	}
+}
