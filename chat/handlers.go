@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/history"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
@@ -299,7 +300,7 @@ func ParseQuery(get func(string) string) (history.Query, error) {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return 0, refuse("bad-query", k+" must be a non-negative whole number, not "+strconv.Quote(truncate(v)))
+			return 0, refuse("bad-query", k+" must be a non-negative whole number, not "+strconv.Quote(frame.Truncate(v)))
 		}
 		return n, nil
 	}
@@ -316,13 +317,4 @@ func ParseQuery(get func(string) string) (history.Query, error) {
 	}
 	q.Limit = int(min(l, history.MaxLimit))
 	return q, nil
-}
-
-// truncate shortens what a client sent before it is quoted back.
-func truncate(s string) string {
-	const max = 32
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
 }

@@ -144,7 +144,7 @@ func (s *session) ackID(f *frame.Frame) (n uint64, raw []byte, perr *ProtocolErr
 			return n, raw, nil
 		}
 	}
-	return 0, raw, protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, truncate(string(raw)))
+	return 0, raw, protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, frame.Truncate(string(raw)))
 }
 
 // settle carries out an ACK (ack=true) or NACK. A NACKed queue message is
@@ -159,7 +159,7 @@ func (s *session) settle(f *frame.Frame, ack bool) *ProtocolError {
 	}
 	settled, resume, ok := s.acks.take(n, false)
 	if !ok {
-		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, truncate(string(raw)))
+		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, frame.Truncate(string(raw)))
 	}
 	if !ack {
 		s.requeue(settled)

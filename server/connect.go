@@ -13,14 +13,14 @@ var supportedVersions = []frame.Version{frame.V1_2, frame.V1_1, frame.V1_0}
 func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	v, ok := negotiateVersion(f.Header)
 	if !ok {
-		perr := protoErr("unsupported version", "supported versions are 1.0, 1.1 and 1.2; the client accepts %q", truncate(f.Header.Get(frame.HdrAcceptVersion)))
+		perr := protoErr("unsupported version", "supported versions are 1.0, 1.1 and 1.2; the client accepts %q", frame.Truncate(f.Header.Get(frame.HdrAcceptVersion)))
 		perr.Header.Add(frame.HdrVersion, "1.0,1.1,1.2") // as the specification asks
 		return perr
 	}
 	hb, hasHB := f.Header.Lookup(frame.HdrHeartBeat)
 	cx, cy, ok := parseHeartBeat(string(hb), hasHB && v >= frame.V1_1)
 	if !ok {
-		return protoErr("invalid heart-beat", "heart-beat must be two non-negative integers, \"cx,cy\", not %q", truncate(string(hb)))
+		return protoErr("invalid heart-beat", "heart-beat must be two non-negative integers, \"cx,cy\", not %q", frame.Truncate(string(hb)))
 	}
 	cfg := &s.srv.cfg
 	out, in := negotiateHeartBeat(cx, cy, cfg.HeartBeatSend, cfg.HeartBeatReceive)

@@ -32,7 +32,7 @@ func protoErr(msg, format string, args ...any) *ProtocolError {
 func denied(what, dest string, err error) *ProtocolError {
 	detail := "not allowed to " + what
 	if dest != "" {
-		detail += " " + truncate(dest)
+		detail += " " + frame.Truncate(dest)
 	}
 	var ce clientError
 	if errors.As(err, &ce) {

@@ -63,7 +63,7 @@ func (s *session) destination(f *frame.Frame) (string, *ProtocolError) {
 		return "", protoErr("destination too long", "destinations are limited to %d bytes (MaxDestinationLen); this one has %d", max, len(dest))
 	}
 	if broker.IsPrivate(string(dest)) {
-		return "", protoErr("reserved destination", "%q: destinations holding %q are private to a session; use /user/...", truncate(string(dest)), broker.PrivateMark)
+		return "", protoErr("reserved destination", "%q: destinations holding %q are private to a session; use /user/...", frame.Truncate(string(dest)), broker.PrivateMark)
 	}
 	return string(dest), nil
 }

@@ -71,7 +71,7 @@ func (s *session) route(m *broker.Message, strict bool) ([]*broker.Message, *Pro
 		if s.srv.userRouter != nil {
 			// Only a transaction gets here: its user SENDs would have to
 			// reach other nodes all or none, which the router cannot do.
-			return nil, protoErr("unsupported", "a transaction cannot send to %q: users are routed between nodes (send it outside the transaction)", truncate(dest))
+			return nil, protoErr("unsupported", "a transaction cannot send to %q: users are routed between nodes (send it outside the transaction)", frame.Truncate(dest))
 		}
 		m.Destination = ud
 		ms := s.srv.userMessages(user, m)
@@ -79,13 +79,13 @@ func (s *session) route(m *broker.Message, strict bool) ([]*broker.Message, *Pro
 			s.srv.counters.userUnreachable.Add(1)
 			s.logger().Debug("user destination reached nobody", "dest", dest)
 			if strict {
-				return nil, protoErr("no recipient", "no session of user %q subscribes to /user%s: the message was not delivered", truncate(user), truncate(ud))
+				return nil, protoErr("no recipient", "no session of user %q subscribes to /user%s: the message was not delivered", frame.Truncate(user), frame.Truncate(ud))
 			}
 		}
 		return ms, nil
 	}
 	if !broker.ValidDestination(dest) {
-		return nil, protoErr("unknown destination", "cannot send to %q: destinations start with /topic/, /queue/ or /user/, or belong to the application", truncate(dest))
+		return nil, protoErr("unknown destination", "cannot send to %q: destinations start with /topic/, /queue/ or /user/, or belong to the application", frame.Truncate(dest))
 	}
 	return []*broker.Message{m}, nil
 }
@@ -114,10 +114,10 @@ func (s *session) publishError(err error, dest string) *ProtocolError {
 		return protoErr("invalid destination", "%v", err)
 	case errors.Is(err, broker.ErrUnavailable):
 		s.srv.warn.Warn("publish refused: the broker is unavailable", "dest", dest, "err", err)
-		return protoErr("broker unavailable", "the message to %s was not sent: the message broker is unreachable; send it again later", truncate(dest))
+		return protoErr("broker unavailable", "the message to %s was not sent: the message broker is unreachable; send it again later", frame.Truncate(dest))
 	}
 	s.logger().Error("publish failed", "dest", dest, "err", err)
-	return protoErr("publish failed", "the message to %s could not be routed", truncate(dest))
+	return protoErr("publish failed", "the message to %s could not be routed", frame.Truncate(dest))
 }
 
 // appError turns an application handler's error into the ERROR frame for
@@ -132,7 +132,7 @@ func (s *session) appError(err error, dest string) *ProtocolError {
 		return &ProtocolError{Message: "invalid message", Detail: ce.ClientError()}
 	}
 	s.logger().Error("application handler failed", "dest", dest, "err", err)
-	return protoErr("handler failed", "the application could not handle the message for %s", truncate(dest))
+	return protoErr("handler failed", "the application could not handle the message for %s", frame.Truncate(dest))
 }
 
 type receiptKey struct{}
@@ -171,7 +171,7 @@ func (s *session) sendToUser(ur broker.UserRouter, m *broker.Message, strict boo
 	if !reached {
 		s.srv.counters.userUnreachable.Add(1)
 		if strict {
-			return protoErr("no recipient", "user %q has no session on any node: the message to /user%s was not delivered", truncate(user), truncate(ud))
+			return protoErr("no recipient", "user %q has no session on any node: the message to /user%s was not delivered", frame.Truncate(user), frame.Truncate(ud))
 		}
 	}
 	return nil

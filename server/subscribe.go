@@ -70,14 +70,14 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	ack, hasAck := f.Header.Lookup(frame.HdrAck)
 	mode, ok := parseAckMode(ack, hasAck)
 	if !ok {
-		return protoErr("invalid ack mode", "ack must be auto, client or client-individual, not %q", truncate(string(ack)))
+		return protoErr("invalid ack mode", "ack must be auto, client or client-individual, not %q", frame.Truncate(string(ack)))
 	}
 	prefetch, perr := s.prefetch(f)
 	if perr != nil {
 		return perr
 	}
 	if _, dup := s.subs[string(id)]; dup {
-		return protoErr("duplicate subscription", "subscription id %q is already in use", truncate(string(id)))
+		return protoErr("duplicate subscription", "subscription id %q is already in use", frame.Truncate(string(id)))
 	}
 	if max := s.srv.cfg.MaxSubscriptions; len(s.subs) >= max {
 		return protoErr("too many subscriptions", "a session may hold %d subscriptions (MaxSubscriptions)", max)
@@ -95,11 +95,11 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	}
 	if ud, ok := userDestination(dest); ok {
 		if !broker.ValidDestination(ud) {
-			return protoErr("unknown destination", "cannot subscribe to %q: user destinations are /user/topic/... or /user/queue/...", truncate(dest))
+			return protoErr("unknown destination", "cannot subscribe to %q: user destinations are /user/topic/... or /user/queue/...", frame.Truncate(dest))
 		}
 		sub.bs.Destination = privateDestination(ud, s.id)
 	} else if !pattern.HasWildcard(dest) && !broker.ValidDestination(dest) {
-		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/, /queue/ or /user/", truncate(dest))
+		return protoErr("unknown destination", "cannot subscribe to %q: destinations start with /topic/, /queue/ or /user/", frame.Truncate(dest))
 	}
 	// Registered before the broker can deliver, so an ACK always finds it.
 	s.subs[sub.bs.ID] = sub
@@ -114,7 +114,7 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 			return protoErr("too many pattern subscriptions", "%v", err)
 		}
 		s.logger().Error("subscribe failed", "dest", dest, "err", err)
-		return protoErr("subscribe failed", "could not subscribe to %s", truncate(dest))
+		return protoErr("subscribe failed", "could not subscribe to %s", frame.Truncate(dest))
 	}
 	s.subscribed(sub)
 	return nil
@@ -167,7 +167,7 @@ func (s *session) onUnsubscribe(f *frame.Frame) *ProtocolError {
 	}
 	sub := s.subs[string(id)]
 	if sub == nil {
-		return protoErr("unknown subscription", "no subscription with id %q", truncate(string(id)))
+		return protoErr("unknown subscription", "no subscription with id %q", frame.Truncate(string(id)))
 	}
 	s.unsubscribe(sub)
 	s.event(Unsubscribed, sub.bs.ID, sub.dest)
@@ -197,7 +197,7 @@ func (s *session) prefetch(f *frame.Frame) (int, *ProtocolError) {
 	max := s.srv.cfg.MaxUnacked
 	n, err := strconv.Atoi(string(v))
 	if err != nil || n < 1 || n > max {
-		return 0, protoErr("invalid prefetch-count", "prefetch-count must be a number from 1 to %d (MaxUnacked), not %q", max, truncate(string(v)))
+		return 0, protoErr("invalid prefetch-count", "prefetch-count must be a number from 1 to %d (MaxUnacked), not %q", max, frame.Truncate(string(v)))
 	}
 	return n, nil
 }

@@ -27,7 +27,7 @@ func (s *session) onBegin(f *frame.Frame) *ProtocolError {
 		return perr
 	}
 	if _, dup := s.txs[name]; dup {
-		return protoErr("duplicate transaction", "transaction %q is already open", truncate(name))
+		return protoErr("duplicate transaction", "transaction %q is already open", frame.Truncate(name))
 	}
 	if max := s.srv.cfg.MaxTransactions; len(s.txs) >= max {
 		return protoErr("too many transactions", "a session may hold %d open transactions (MaxTransactions)", max)
@@ -41,7 +41,7 @@ func (s *session) onBegin(f *frame.Frame) *ProtocolError {
 func (s *session) hold(name []byte, f *frame.Frame) *ProtocolError {
 	tx := s.txs[string(name)]
 	if tx == nil {
-		return protoErr("unknown transaction", "%s names transaction %q, which is not open", f.Command, truncate(string(name)))
+		return protoErr("unknown transaction", "%s names transaction %q, which is not open", f.Command, frame.Truncate(string(name)))
 	}
 	switch f.Command {
 	case frame.SEND:
@@ -50,7 +50,7 @@ func (s *session) hold(name []byte, f *frame.Frame) *ProtocolError {
 			return perr
 		}
 		if !broker.ValidDestination(dest) && !strings.HasPrefix(dest, UserPrefix+"/") {
-			return protoErr("not in a transaction", "a transaction may send to /topic/, /queue/ and /user/ destinations, whose delivery can wait for COMMIT; %q belongs to the application, whose effects could not be undone", truncate(dest))
+			return protoErr("not in a transaction", "a transaction may send to /topic/, /queue/ and /user/ destinations, whose delivery can wait for COMMIT; %q belongs to the application, whose effects could not be undone", frame.Truncate(dest))
 		}
 	default:
 		if f.Command == frame.NACK && s.version() == frame.V1_0 {
@@ -121,7 +121,7 @@ func (s *session) checkPending(f *frame.Frame) *ProtocolError {
 		return perr
 	}
 	if _, _, ok := s.acks.take(n, true); !ok {
-		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, truncate(string(raw)))
+		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, frame.Truncate(string(raw)))
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (s *session) endTx(f *frame.Frame) (*transaction, *ProtocolError) {
 	}
 	tx := s.txs[name]
 	if tx == nil {
-		return nil, protoErr("unknown transaction", "%s names transaction %q, which is not open", f.Command, truncate(name))
+		return nil, protoErr("unknown transaction", "%s names transaction %q, which is not open", f.Command, frame.Truncate(name))
 	}
 	delete(s.txs, name)
 	s.txBytes -= tx.bytes

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/frame"
 	"github.com/stompbox/stompbox/limit"
 )
 
@@ -150,13 +151,13 @@ func (s *Server) destinations(r *http.Request) ([]string, string) {
 		}
 		if !broker.ValidDestination(d) {
 			return nil, fmt.Sprintf("sse: invalid destination %q: destinations start with %s, have a name, at most %d bytes and no control characters",
-				truncate(d), broker.TopicPrefix, broker.MaxDestinationLen)
+				frame.Truncate(d), broker.TopicPrefix, broker.MaxDestinationLen)
 		}
 		if strings.HasPrefix(d, broker.QueuePrefix) {
-			return nil, fmt.Sprintf("sse: cannot listen to %q: a /queue/ message goes to one consumer, and an event stream cannot acknowledge it; use a /topic/ destination", truncate(d))
+			return nil, fmt.Sprintf("sse: cannot listen to %q: a /queue/ message goes to one consumer, and an event stream cannot acknowledge it; use a /topic/ destination", frame.Truncate(d))
 		}
 		if broker.IsPrivate(d) {
-			return nil, fmt.Sprintf("sse: cannot listen to %q: destinations holding %q are private to a STOMP session", truncate(d), broker.PrivateMark)
+			return nil, fmt.Sprintf("sse: cannot listen to %q: destinations holding %q are private to a STOMP session", frame.Truncate(d), broker.PrivateMark)
 		}
 		if len(dests) == s.cfg.MaxDestinations {
 			return nil, fmt.Sprintf("sse: too many destinations: at most %d per request", s.cfg.MaxDestinations)
@@ -188,14 +189,6 @@ func shown(err error) string {
 		return ": " + ce.ClientError()
 	}
 	return ""
-}
-
-func truncate(s string) string {
-	const max = 128
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
 }
 
 // retryAfter is the Retry-After, in seconds, of a request refused for a
