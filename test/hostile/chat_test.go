@@ -135,3 +135,50 @@ func TestHostileChatFlood(t *testing.T) {
 			made, maxRooms, taken+1, maxNames, stored, sent, elapsed.Round(time.Millisecond))
 	})
 }
+
+// Filling the history past -max-history-bytes: every receipted line up to
+// the budget is stored, the next gets an ERROR naming the budget (no
+// RECEIPT), and the history holds no more than the budget allows.
+func TestHostileHistoryFull(t *testing.T) {
+	const budget = 200_000
+	s := start(t, "-max-history-bytes", fmt.Sprint(budget), "-lines-per-ip", "100000,1000")
+	attack(t, s, 32<<20, func() string {
+		c := connectAs(t, s, "채우기")
+		body := fmt.Sprintf(`{"content":%q}`, strings.Repeat("가", 4000)) // 12,000 bytes of text
+		receipted := 0
+		for i := 0; ; i++ {
+			c.SendText("/app/rooms/full/chat", body, "content-type", "application/json", "receipt", fmt.Sprint(i))
+			f, err := c.Read()
+			if err != nil {
+				t.Fatalf("line %d: %v", i, err)
+			}
+			if f.Command == frame.RECEIPT {
+				receipted++
+				continue
+			}
+			if f.Command != frame.ERROR || !strings.Contains(string(f.Body), "max-history-bytes") {
+				t.Fatalf("line %d: %s %q, want an ERROR naming max-history-bytes", i, f.Command, f.Body)
+			}
+			break
+		}
+		if want := budget / 12_000; receipted < want-1 || receipted > want {
+			t.Fatalf("%d lines receipted within %d bytes of 12 KB lines, want about %d", receipted, budget, want)
+		}
+		// A second attacker keeps at it for a second: each line is refused.
+		refused := 0
+		for start := time.Now(); time.Since(start) < time.Second; {
+			c2 := connectAs(t, s, "또채우기") // a name claimed before costs no claim
+			c2.SendText("/app/rooms/full/chat", body, "content-type", "application/json", "receipt", "r")
+			if f := c2.ExpectError(); !strings.Contains(string(f.Body), "max-history-bytes") {
+				t.Fatalf("a line into a full history: %q", f.Body)
+			}
+			refused++
+		}
+		reader := connectAs(t, s, "읽기")
+		if n := historyLen(t, reader, "full"); n != receipted {
+			t.Fatalf("the history holds %d lines, %d were receipted", n, receipted)
+		}
+		reader.Raw().Close()
+		return fmt.Sprintf("%d lines of 12 KB receipted, then %d more refused in 1 s naming max-history-bytes (%d)", receipted, refused+1, budget)
+	})
+}
