@@ -158,3 +158,17 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// BenchmarkOpen opens a database of 1,000,000 messages: what a restart
+// costs before the store serves (migrations checked, rooms and budgets
+// loaded).
+func BenchmarkOpen(b *testing.B) {
+	path := bigFixture(b)
+	for b.Loop() {
+		s, err := Open(context.Background(), Config{Path: path, Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -55,6 +55,14 @@ CREATE TABLE names (
 	created INTEGER NOT NULL
 ) WITHOUT ROWID;
 `},
+	// rooms.bytes is the history.Size of the room's messages, kept by the
+	// writer, so that Open sums rooms, not every message, for MaxBytes.
+	{"room bytes", `
+ALTER TABLE rooms ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE rooms SET bytes = (
+	SELECT coalesce(sum(length(CAST(name AS BLOB)) + length(CAST(content AS BLOB)) + length(CAST(client_id AS BLOB))), 0)
+	FROM messages WHERE messages.room_id = rooms.id);
+`},
 }
 
 // migrate brings db up to len(steps), one transaction per step, and

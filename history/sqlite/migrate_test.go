@@ -121,3 +121,26 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Errorf("user_version %d after the refused Open, want %d untouched", v, newer)
 	}
 }
+
+// Step 3 gives an older database its rooms' byte counts from the messages
+// it holds, so the MaxBytes budget is right after the upgrade.
+func TestMigrateRoomBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s := open(t, Config{Path: path})
+	ctx := context.Background()
+	for range 3 {
+		if _, _, err := s.Append(ctx, history.Message{Room: "r", Name: "ann", Content: strings.Repeat("x", 97), TS: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db := rawDB(t, path)
+	exec(t, db, "ALTER TABLE rooms DROP COLUMN bytes")
+	exec(t, db, "PRAGMA user_version = 2") // as before step 3
+	db.Close()
+	s = open(t, Config{Path: path, MaxBytes: 350}) // 3 lines of 100 held; one more passes it
+	defer s.Close()
+	if _, _, err := s.Append(ctx, history.Message{Room: "r", Name: "ann", Content: strings.Repeat("x", 97), TS: 2}); !errors.Is(err, history.ErrFull) {
+		t.Fatalf("after the upgrade, a line past MaxBytes: %v, want ErrFull", err)
+	}
+}

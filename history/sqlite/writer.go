@@ -71,6 +71,7 @@ type roomState struct {
 	id     int64 // rooms.id
 	room   history.Room
 	lastID int64 // the last message id given out
+	bytes  int64 // history.Size of its messages (rooms.bytes)
 }
 
 // writeStmts are the writer's statements, prepared once on its connection.
@@ -80,7 +81,7 @@ type writeStmts struct {
 
 const (
 	insertRoomSQL = `INSERT INTO rooms (name, created, last_activity, last_id) VALUES (?, ?, ?, 0) RETURNING id`
-	updateRoomSQL = `UPDATE rooms SET last_id = ?, last_activity = ? WHERE id = ?`
+	updateRoomSQL = `UPDATE rooms SET last_id = ?, last_activity = ?, bytes = ? WHERE id = ?`
 	// A (name, client_id) seen before makes the insert do nothing
 	// (messages_client); the writer then looks the earlier message up.
 	insertMsgSQL  = `INSERT INTO messages (room_id, id, name, content, ts, client_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
@@ -125,28 +126,24 @@ func newWriter(ctx context.Context, db *sql.DB, cfg Config) (*writer, error) {
 }
 
 func (w *writer) load(ctx context.Context) error {
-	rows, err := w.db.QueryContext(ctx, `SELECT id, name, created, last_activity, last_id FROM rooms`)
+	rows, err := w.db.QueryContext(ctx, `SELECT id, name, created, last_activity, last_id, bytes FROM rooms`)
 	if err != nil {
 		return fmt.Errorf("history/sqlite: load rooms: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		rs := new(roomState)
-		if err := rows.Scan(&rs.id, &rs.room.Name, &rs.room.Created, &rs.room.LastActivity, &rs.lastID); err != nil {
+		if err := rows.Scan(&rs.id, &rs.room.Name, &rs.room.Created, &rs.room.LastActivity, &rs.lastID, &rs.bytes); err != nil {
 			return fmt.Errorf("history/sqlite: load rooms: %w", err)
 		}
 		w.rooms[rs.room.Name] = rs
+		w.bytes += rs.bytes
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("history/sqlite: load rooms: %w", err)
 	}
 	if err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM names`).Scan(&w.names); err != nil {
 		return fmt.Errorf("history/sqlite: count names: %w", err)
-	}
-	// One pass over the messages at Open (about a second per few million).
-	const size = `SELECT coalesce(sum(length(CAST(name AS BLOB)) + length(CAST(content AS BLOB)) + length(CAST(client_id AS BLOB))), 0) FROM messages`
-	if err := w.db.QueryRowContext(ctx, size).Scan(&w.bytes); err != nil {
-		return fmt.Errorf("history/sqlite: sum message bytes: %w", err)
 	}
 	return nil
 }
@@ -309,7 +306,7 @@ func (w *writer) apply(b *batch, reqs []*request) (err error) {
 		if old == nil && rs.lastID == 0 || old != nil && *old == *rs {
 			continue // inserted as it is, or unchanged
 		}
-		if _, err := b.stmts.updateRoom.ExecContext(ctx, rs.lastID, rs.room.LastActivity, rs.id); err != nil {
+		if _, err := b.stmts.updateRoom.ExecContext(ctx, rs.lastID, rs.room.LastActivity, rs.bytes, rs.id); err != nil {
 			return fmt.Errorf("update room: %w", err)
 		}
 	}
@@ -397,6 +394,7 @@ func (w *writer) append(ctx context.Context, b *batch, m history.Message) (resul
 	}
 	w.touch(b, rs)
 	w.bytes += history.Size(m)
+	rs.bytes += history.Size(m)
 	rs.lastID = m.ID
 	rs.room.LastActivity = m.TS
 	return result{msg: m}, nil
