@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"time"
@@ -49,7 +50,7 @@ type remote struct {
 func (a *App) startNodes(ctx context.Context) error {
 	var id [8]byte
 	rand.Read(id[:])
-	a.node = encodeID(id[:])
+	a.node = hex.EncodeToString(id[:])
 	a.remotes = make(map[string]*remote)
 	a.inbox = make(chan *broker.Message, 1024)
 	a.stopNodes = make(chan struct{})
@@ -63,15 +64,6 @@ func (a *App) startNodes(ctx context.Context) error {
 	}
 	go a.runNodes()
 	return nil
-}
-
-func encodeID(b []byte) string {
-	const digits = "0123456789abcdefghijklmnopqrstuv"
-	out := make([]byte, 0, len(b)*2)
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }
 
 // nodeInbox takes presence messages off the broker's delivery path: Deliver
