@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -462,16 +463,13 @@ func (b *Broker) Close() error {
 }
 
 // redact keeps a URL's password out of an error.
-func redact(err error, url string) error {
-	if i := strings.Index(url, "@"); i >= 0 {
-		if j := strings.Index(url, "://"); j >= 0 && j < i {
-			if k := strings.LastIndex(url[j+3:i], ":"); k >= 0 {
-				pw := url[j+3+k+1 : i]
-				if pw != "" && strings.Contains(err.Error(), pw) {
-					return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
-				}
-			}
-		}
+func redact(err error, raw string) error {
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package amqp
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,16 @@ func TestKeys(t *testing.T) {
 		if got := bindingKey(d); got != want {
 			t.Errorf("bindingKey(%q) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	err := redact(errors.New("dial amqp://guest:hunter2@h:1/ refused"), "amqp://guest:hunter2@h:1/")
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("password in %q", err)
+	}
+	plain := errors.New("refused")
+	if redact(plain, "amqp://h:1/") != plain {
+		t.Fatal("an error without a password changed")
 	}
 }
