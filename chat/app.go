@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
@@ -149,8 +150,9 @@ type App struct {
 	// The presence outbox (nodes.go): publishes decided under mu, in order.
 	outbox     chan outMsg
 	outboxDone chan struct{}
-	dropped    int  // presence messages the full outbox dropped; under mu
-	outClosed  bool // Close closed the outbox; under mu
+	dropped    int         // presence messages the full outbox dropped; under mu
+	outClosed  bool        // Close closed the outbox; under mu
+	killed     atomic.Bool // set by tests to stop the outbox the way a kill does
 }
 
 // roomState is a room and who is in it.

@@ -572,3 +572,56 @@ func TestPresenceAcrossNodes(t *testing.T) {
 		return false
 	})
 }
+
+// crashOnJoin crashes a node the moment its join event is delivered.
+type crashOnJoin struct {
+	inbox
+	once  sync.Once
+	kill  func() // synchronous: nothing after the join goes out
+	crash func()
+}
+
+func (c *crashOnJoin) Deliver(s *broker.Subscription, m *broker.Message) bool {
+	c.inbox.Deliver(s, m)
+	if strings.Contains(string(m.Body), `"join"`) {
+		c.once.Do(func() { c.kill(); go c.crash() })
+	}
+	return true
+}
+
+// A node killed right after its join went out has told the other nodes
+// first: its user's leave is announced when it is forgotten.
+func TestKilledAfterJoin(t *testing.T) {
+	ctx := context.Background()
+	b := broker.NewMemory()
+	newNode := func() *chat.App {
+		r := messaging.NewRouter(messaging.Config{Broker: b, Logger: slog.New(slog.DiscardHandler)})
+		r.Users = &users{}
+		app, err := chat.New(ctx, chat.Config{Store: history.NewMemory(history.MemoryConfig{}), Router: r,
+			Logger: slog.New(slog.DiscardHandler), PresenceInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	n1 := newNode()
+	defer n1.Close()
+	n2 := newNode()
+	events := &crashOnJoin{kill: n2.Kill, crash: n2.Crash}
+	b.Subscribe(ctx, &broker.Subscription{ID: "ev", Destination: chat.MembersTopic("lobby"), Subscriber: events})
+	s := &server.Session{ID: "b1", User: "떠날이", Remote: "192.0.2.1:1"}
+	sctx := server.WithSession(ctx, s)
+	n2.OnEvent(sctx, server.Event{Type: server.Connected, Session: s})
+	n2.OnEvent(sctx, server.Event{Type: server.Subscribed, Session: s, SubscriptionID: "1", Destination: "/topic/rooms.lobby"})
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		events.mu.Lock()
+		got := strings.Join(events.got, "\n")
+		events.mu.Unlock()
+		if strings.Contains(got, `{"type":"leave","name":"떠날이"}`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leave after the node died: %s", got)
+		}
+	}
+}

@@ -105,6 +105,9 @@ func (a *App) enqueue(dest string, v any) {
 func (a *App) runOutbox() {
 	defer close(a.outboxDone)
 	for m := range a.outbox {
+		if a.killed.Load() {
+			continue // a test's crash: nothing more goes out
+		}
 		a.publish(context.Background(), m.dest, m.v)
 	}
 }

@@ -92,11 +92,13 @@ func (a *App) enter(ctx context.Context, room, name string) {
 		st.members = make(map[string]int)
 	}
 	if st.members[name]++; st.members[name] == 1 {
+		// The other nodes hear of it before anyone sees the join: a node
+		// that dies right after its join went out has still told them.
 		told := !a.remoteHas(room, name)
+		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, In: true, Told: told})
 		if told {
 			a.enqueue(MembersTopic(room), Presence{Type: "join", Name: name})
 		}
-		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, In: true, Told: told})
 	}
 }
 
@@ -109,10 +111,10 @@ func (a *App) exit(ctx context.Context, room, name string) {
 	if st.members[name]--; st.members[name] == 0 {
 		delete(st.members, name)
 		told := !a.remoteHas(room, name)
+		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, Told: told})
 		if told {
 			a.enqueue(MembersTopic(room), Presence{Type: "leave", Name: name})
 		}
-		a.enqueue(NodesTopic, nodeMsg{Node: a.node, Room: room, Name: name, Told: told})
 	}
 }
 
