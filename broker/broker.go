@@ -53,6 +53,16 @@ type Resumer interface {
 	Resume(s *Subscription)
 }
 
+// An Upstream settles a queue message with the broker it came from. The
+// server calls Ack once the message is done with: its client ACKed it, or
+// it was written to an ack:auto subscriber. A message given back instead
+// (NACK, or its session ended) goes to the broker's Requeue, which
+// returns it upstream. Ack is called at most once and must not block for
+// long.
+type Upstream interface {
+	Ack()
+}
+
 // A Batcher publishes several messages as one: either every message is
 // routed, or none is and the error says why (a transaction's COMMIT).
 type Batcher interface {

@@ -202,3 +202,29 @@ func TestRefusingConsumerIsSkipped(t *testing.T) {
 		t.Fatalf("the healthy consumer got %d", len(got))
 	}
 }
+
+// TakeHeld removes the held messages it selects, oldest first, gives back
+// their bytes, and forgets a queue left empty; the rest stay in order.
+func TestTakeHeld(t *testing.T) {
+	b := NewMemory()
+	for _, body := range []string{"up1", "local", "up2"} {
+		publish(t, b, "/queue/q", body)
+	}
+	taken := b.TakeHeld("/queue/q", func(m *Message) bool { return strings.HasPrefix(string(m.Body), "up") })
+	if len(taken) != 2 || string(taken[0].Body) != "up1" || string(taken[1].Body) != "up2" {
+		t.Fatalf("took %d messages", len(taken))
+	}
+	if n := b.Held("/queue/q"); n != 1 {
+		t.Fatalf("%d held after taking 2 of 3", n)
+	}
+	c := &budget{room: 10}
+	b.Subscribe(context.Background(), &Subscription{ID: "c", Destination: "/queue/q", Subscriber: c})
+	if c.list() != "c=local" {
+		t.Fatalf("the one left: %q", c.list())
+	}
+	publish(t, b, "/queue/other", "x")
+	b.TakeHeld("/queue/other", func(*Message) bool { return true })
+	if st := b.Stats(); st.HeldBytes != 0 || st.Destinations != 1 {
+		t.Fatalf("after taking everything: %+v", st)
+	}
+}

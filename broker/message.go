@@ -24,6 +24,10 @@ type Message struct {
 	// Destination: a private destination (/queue/reply@SESSION) shows as
 	// the user destination it was subscribed to (/user/queue/reply).
 	Shown string
+	// Upstream, when set, is the handle of a queue message this node took
+	// from an upstream broker (RabbitMQ): the server calls its Ack once the
+	// message is done with here. Messages of the memory broker have none.
+	Upstream Upstream
 
 	text bool
 	enc  [3]struct {
@@ -80,7 +84,7 @@ func (m *Message) Size() int64 {
 // Redelivery returns a copy of m marked Redelivered, sharing its header
 // and body.
 func (m *Message) Redelivery() *Message {
-	return &Message{Destination: m.Destination, Shown: m.Shown, Header: m.Header, Body: m.Body, Redelivered: true, text: m.text}
+	return &Message{Destination: m.Destination, Shown: m.Shown, Header: m.Header, Body: m.Body, Redelivered: true, Upstream: m.Upstream, text: m.text}
 }
 
 // IsText reports whether the body is valid UTF-8 (and so may travel in a

@@ -165,6 +165,36 @@ func (b *Memory) requeue(name string, from *Subscription, ms []*Message) error {
 	return nil
 }
 
+// TakeHeld removes from queue d, and returns oldest first, the held
+// messages take selects: those no subscriber has taken yet. A broker that
+// feeds d from upstream takes back what it must return there when it stops.
+func (b *Memory) TakeHeld(d string, take func(*Message) bool) []*Message {
+	dd := b.dest(d)
+	if dd == nil {
+		return nil
+	}
+	dd.mu.Lock()
+	defer dd.mu.Unlock()
+	var out []*Message
+	kept := dd.held[:0]
+	for _, m := range dd.held {
+		if take(m) {
+			out = append(out, m)
+			dd.heldBytes -= m.Size()
+			b.unadmit(m.Size())
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	clear(dd.held[len(kept):])
+	dd.held = kept
+	if len(dd.held) == 0 {
+		dd.held = nil
+	}
+	b.forgetIfEmpty(dd)
+	return out
+}
+
 // Resume implements Resumer: s has room again, so held messages are offered
 // to it (and to the others with room) in order.
 func (b *Memory) Resume(s *Subscription) {

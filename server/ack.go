@@ -161,7 +161,13 @@ func (s *session) settle(f *frame.Frame, ack bool) *ProtocolError {
 	if !ok {
 		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, frame.Truncate(string(raw)))
 	}
-	if !ack {
+	if ack {
+		for _, p := range settled {
+			if p.m.Upstream != nil {
+				p.m.Upstream.Ack()
+			}
+		}
+	} else {
 		s.requeue(settled)
 	}
 	s.resume(resume)

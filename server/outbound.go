@@ -190,7 +190,8 @@ func (s *session) writeLoop() {
 }
 
 // written settles the in-flight count of the ack:auto queue messages in a
-// batch that has been written, and resumes subscriptions that were starved.
+// batch that has been written, acknowledges those that came from an
+// upstream broker, and resumes subscriptions that were starved.
 func (s *session) written(batch []outFrame) {
 	if !slices.ContainsFunc(batch, func(o outFrame) bool { return o.sub != nil }) {
 		return
@@ -203,6 +204,11 @@ func (s *session) written(batch []outFrame) {
 	}
 	resume := s.acks.takeStarved()
 	s.acks.mu.Unlock()
+	for i := range batch {
+		if batch[i].sub != nil && batch[i].m.Upstream != nil {
+			batch[i].m.Upstream.Ack()
+		}
+	}
 	s.resume(resume)
 }
 

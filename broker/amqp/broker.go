@@ -36,6 +36,20 @@ type Config struct {
 	PublishTimeout time.Duration
 	// Logger receives connection events. Default slog.Default().
 	Logger *slog.Logger
+	// QueuePrefetch is how many messages of one /queue/ destination this
+	// node may hold unacknowledged (its AMQP consumer's prefetch); its
+	// local subscribers' prefetch limits each of them within it. Default 100.
+	QueuePrefetch int
+	// MaxQueueConsumers bounds the /queue/ destinations this node consumes
+	// at once (an AMQP consumer and a goroutine each). Default 10000.
+	MaxQueueConsumers int
+	// QueueMaxLength and QueueMaxBytes are the limits each RabbitMQ queue
+	// is declared with (x-max-length, x-max-length-bytes, with
+	// x-overflow reject-publish): past them a SEND is refused with
+	// ErrQueueFull. Defaults broker.DefaultMaxHeld and
+	// broker.DefaultMaxQueueBytes, the memory broker's.
+	QueueMaxLength int
+	QueueMaxBytes  int64
 }
 
 // A Broker is a node's broker on RabbitMQ. Create it with New.
@@ -53,12 +67,18 @@ type Broker struct {
 
 	onUser func(user string, m *broker.Message) // set once, before traffic (server.New)
 
+	qmu    sync.Mutex        // serializes starting and stopping queue consumers
+	queues map[string]*qdest // queue destination -> its local subscriptions and consumer
+
 	retMu    sync.Mutex
 	returned map[string]bool // message ids RabbitMQ returned as unroutable, until their publisher looks
 
 	healthy    atomic.Bool
 	reconnects atomic.Int64
 	binds      atomic.Int64 // queue.bind calls made
+	lateAcks   atomic.Int64 // ACKs of queue messages whose channel had gone (RabbitMQ redelivers them)
+	nqueues    atomic.Int64 // len(queues), read without qmu
+	forgotten  atomic.Int64 // queue messages held locally when their link was lost (RabbitMQ redelivers them)
 	done       chan struct{}
 	wg         sync.WaitGroup
 }
@@ -78,6 +98,11 @@ type link struct {
 	sub     *amqp.Channel // bindings and the consumer
 	queue   string        // this node's exclusive queue
 	returns chan amqp.Return
+
+	qch      *amqp.Channel   // consumers of /queue/ destinations, with QueuePrefetch
+	dmu      sync.Mutex      // guards decl and declared
+	decl     *amqp.Channel   // queue declarations, opened again after a refusal
+	declared map[string]bool // queue destinations declared on this link
 }
 
 // hdrDestination and hdrHeaders carry a message's destination and STOMP
@@ -106,7 +131,19 @@ func New(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	b := &Broker{cfg: cfg, local: cfg.Local, log: cfg.Logger, refs: make(map[string]int), returned: make(map[string]bool), done: make(chan struct{})}
+	if cfg.QueuePrefetch <= 0 {
+		cfg.QueuePrefetch = 100
+	}
+	if cfg.MaxQueueConsumers <= 0 {
+		cfg.MaxQueueConsumers = 10000
+	}
+	if cfg.QueueMaxLength <= 0 {
+		cfg.QueueMaxLength = broker.DefaultMaxHeld
+	}
+	if cfg.QueueMaxBytes <= 0 {
+		cfg.QueueMaxBytes = broker.DefaultMaxQueueBytes
+	}
+	b := &Broker{cfg: cfg, local: cfg.Local, log: cfg.Logger, refs: make(map[string]int), queues: make(map[string]*qdest), returned: make(map[string]bool), done: make(chan struct{})}
 	l, err := b.connect()
 	if err != nil {
 		return nil, err
@@ -131,7 +168,7 @@ func (b *Broker) connect() (*link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker/amqp: connect: %w", redact(err, b.cfg.URL))
 	}
-	l := &link{conn: conn}
+	l := &link{conn: conn, declared: make(map[string]bool)}
 	fail := func(what string, err error) (*link, error) {
 		conn.Close()
 		return nil, fmt.Errorf("broker/amqp: %s: %w", what, err)
@@ -144,6 +181,12 @@ func (b *Broker) connect() (*link, error) {
 	}
 	if err := l.pub.Confirm(false); err != nil {
 		return fail("confirm mode", err)
+	}
+	if l.qch, err = conn.Channel(); err != nil {
+		return fail("channel", err)
+	}
+	if err := l.qch.Qos(b.cfg.QueuePrefetch, 0, false); err != nil {
+		return fail("qos", err)
 	}
 	// Unroutable user messages come back before their confirm; publishers
 	// drain this after their confirm (see PublishUser).
@@ -191,6 +234,7 @@ func (b *Broker) up(l *link) {
 	closed := l.conn.NotifyClose(make(chan *amqp.Error, 1))
 	pubClosed := l.pub.NotifyClose(make(chan *amqp.Error, 1))
 	subClosed := l.sub.NotifyClose(make(chan *amqp.Error, 1))
+	qClosed := l.qch.NotifyClose(make(chan *amqp.Error, 1))
 	cancelled := l.sub.NotifyCancel(make(chan string, 1))
 	b.healthy.Store(true)
 	b.wg.Add(1)
@@ -203,6 +247,8 @@ func (b *Broker) up(l *link) {
 		case e := <-pubClosed:
 			why = e
 		case e := <-subClosed:
+			why = e
+		case e := <-qClosed:
 			why = e
 		case tag := <-cancelled:
 			why = "the queue's consumer was cancelled: " + tag
@@ -217,6 +263,7 @@ func (b *Broker) up(l *link) {
 		stopping := b.closed
 		b.mu.Unlock()
 		b.healthy.Store(false)
+		b.forgetQueues(l)
 		if stopping {
 			return
 		}
@@ -240,6 +287,7 @@ func (b *Broker) reconnect() {
 			b.reconnects.Add(1)
 			b.log.Info("broker/amqp: reconnected", "bindings", b.bindings())
 			b.up(l)
+			b.resumeQueues(l)
 			return
 		}
 		b.log.Warn("broker/amqp: reconnect failed", "err", err, "next_in", wait)
@@ -313,8 +361,14 @@ func (b *Broker) Subscribe(ctx context.Context, s *broker.Subscription) error {
 	if err := b.local.Subscribe(ctx, s); err != nil {
 		return err
 	}
-	if isTopic(s.Destination) {
+	switch {
+	case isTopic(s.Destination):
 		b.bind(bindingKey(s.Destination))
+	case isQueue(s.Destination):
+		if err := b.subscribeQueue(s.Destination); err != nil {
+			b.local.Unsubscribe(ctx, s)
+			return err
+		}
 	}
 	return nil
 }
@@ -323,8 +377,11 @@ func (b *Broker) Subscribe(ctx context.Context, s *broker.Subscription) error {
 // unbinds its key.
 func (b *Broker) Unsubscribe(ctx context.Context, s *broker.Subscription) error {
 	err := b.local.Unsubscribe(ctx, s)
-	if isTopic(s.Destination) {
+	switch {
+	case isTopic(s.Destination):
 		b.release(bindingKey(s.Destination))
+	case isQueue(s.Destination):
+		b.unsubscribeQueue(s.Destination)
 	}
 	return err
 }
@@ -362,24 +419,23 @@ func (b *Broker) release(key string) {
 // Publish returns once RabbitMQ confirmed it (or with ErrUnavailable);
 // every node's subscribers, this one's included, get it from there.
 func (b *Broker) Publish(ctx context.Context, m *broker.Message) error {
+	if !broker.ValidDestination(m.Destination) {
+		return fmt.Errorf("%w: %q", broker.ErrBadDestination, frame.Truncate(m.Destination))
+	}
+	if isQueue(m.Destination) {
+		return b.publishQueue(ctx, m)
+	}
 	if !isTopic(m.Destination) {
 		return b.local.Publish(ctx, m)
-	}
-	if !broker.ValidDestination(m.Destination) {
-		return fmt.Errorf("%w: %q", broker.ErrBadDestination, m.Destination)
 	}
 	l := b.current()
 	if l == nil {
 		return fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
 	}
-	kv := make([]any, 0, 2*len(m.Header))
-	for _, f := range m.Header {
-		kv = append(kv, string(f.Key), string(f.Value))
-	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
 	defer cancel()
 	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, b.cfg.Exchange, routingKey(m.Destination), false, false, amqp.Publishing{
-		Headers:     amqp.Table{hdrDestination: m.Destination, hdrHeaders: kv},
+		Headers:     amqp.Table{hdrDestination: m.Destination, hdrHeaders: headerTable(m.Header)},
 		ContentType: m.Header.Get(frame.HdrContentType),
 		Body:        m.Body,
 	})
@@ -393,13 +449,15 @@ func (b *Broker) Publish(ctx context.Context, m *broker.Message) error {
 	return nil
 }
 
-// PublishAll implements broker.Batcher: queue messages all or none in the
-// local broker, then topic messages one by one (a transaction's topic
-// messages are not atomic across nodes).
+// PublishAll implements broker.Batcher: a session's private queue
+// messages all or none in the local broker, then the messages for
+// RabbitMQ (topics and shared queues) one by one, each confirmed. A
+// transaction's messages through RabbitMQ are not atomic: if one is
+// refused, those before it were sent, and the COMMIT gets the error.
 func (b *Broker) PublishAll(ctx context.Context, ms []*broker.Message) error {
 	var local, topics []*broker.Message
 	for _, m := range ms {
-		if isTopic(m.Destination) {
+		if isTopic(m.Destination) || isQueue(m.Destination) {
 			topics = append(topics, m)
 		} else {
 			local = append(local, m)
@@ -424,9 +482,19 @@ func (b *Broker) PublishAll(ctx context.Context, ms []*broker.Message) error {
 // Resume implements broker.Resumer for the local queues.
 func (b *Broker) Resume(s *broker.Subscription) { b.local.Resume(s) }
 
-// Requeue implements broker.Requeuer for the local queues.
+// Requeue implements broker.Requeuer: a message that came from RabbitMQ
+// goes back there (basic.nack with requeue), to this node or another;
+// a private queue's goes back to the local queue.
 func (b *Broker) Requeue(ctx context.Context, from *broker.Subscription, ms []*broker.Message) error {
-	return b.local.Requeue(ctx, from, ms)
+	local := ms[:0:0]
+	for _, m := range ms {
+		if u, ok := m.Upstream.(*upstream); ok {
+			u.nack()
+		} else {
+			local = append(local, m)
+		}
+	}
+	return b.local.Requeue(ctx, from, local)
 }
 
 // Stats are the link's counters beside the local broker's.
@@ -435,12 +503,19 @@ type Stats struct {
 	Reconnects int64
 	Bindings   int   // keys bound now
 	BindCalls  int64 // queue.bind calls made, reconnects aside
-	Local      broker.MemoryStats
+	Queues     int   // /queue/ destinations consumed now
+	// LateAcks counts ACKs of queue messages whose channel was gone and
+	// Forgotten the queue messages held locally when their link was lost:
+	// RabbitMQ delivers both again (at least once).
+	LateAcks  int64
+	Forgotten int64
+	Local     broker.MemoryStats
 }
 
 // Stats returns the broker's counters.
 func (b *Broker) Stats() Stats {
-	return Stats{Healthy: b.Healthy(), Reconnects: b.reconnects.Load(), Bindings: b.bindings(), BindCalls: b.binds.Load(), Local: b.local.Stats()}
+	return Stats{Healthy: b.Healthy(), Reconnects: b.reconnects.Load(), Bindings: b.bindings(), BindCalls: b.binds.Load(),
+		Queues: int(b.nqueues.Load()), LateAcks: b.lateAcks.Load(), Forgotten: b.forgotten.Load(), Local: b.local.Stats()}
 }
 
 // Close disconnects from RabbitMQ for good.
@@ -499,14 +574,10 @@ func (b *Broker) PublishUser(ctx context.Context, user string, m *broker.Message
 	var id [16]byte
 	crand.Read(id[:])
 	msgID := hex.EncodeToString(id[:])
-	kv := make([]any, 0, 2*len(m.Header))
-	for _, f := range m.Header {
-		kv = append(kv, string(f.Key), string(f.Value))
-	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
 	defer cancel()
 	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, b.cfg.Exchange, userKey(user), true, false, amqp.Publishing{
-		Headers:   amqp.Table{hdrUser: user, hdrDestination: m.Destination, hdrHeaders: kv},
+		Headers:   amqp.Table{hdrUser: user, hdrDestination: m.Destination, hdrHeaders: headerTable(m.Header)},
 		MessageId: msgID,
 		Body:      m.Body,
 	})

@@ -203,22 +203,6 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-// Queues stay on their node for now: documented, and shown.
-func TestQueuesAreLocal(t *testing.T) {
-	a, b := node(t), node(t)
-	onB := newInbox()
-	sub(t, b, "1", "/queue/jobs", onB)
-	pub(t, a, "/queue/jobs", "job")
-	if extra := onB.extra(0, 300*time.Millisecond); len(extra) > 0 {
-		t.Fatalf("a queue message crossed nodes: %q", extra)
-	}
-	onA := newInbox()
-	sub(t, a, "1", "/queue/jobs", onA)
-	if got := onA.wait(t, 1); got[0] != "/queue/jobs job" {
-		t.Fatalf("node a's own consumer: %q", got)
-	}
-}
-
 // Messages for a user reach every node where the user is online, once;
 // RabbitMQ says when no node has the user.
 func TestUsersAcrossNodes(t *testing.T) {

@@ -32,11 +32,22 @@
 // delivers it to its own sessions; it is published mandatory, so RabbitMQ
 // says when no node has the user.
 //
-// Not yet across nodes: /queue/ destinations are kept by the local broker,
-// as on one node.
+// Queues: a /queue/ destination is a durable RabbitMQ queue that all
+// nodes share, declared with the memory broker's limits (x-max-length,
+// x-max-length-bytes, reject-publish, so a full queue refuses a SEND with
+// ErrQueueFull). A SEND is published persistent and confirmed. A node with
+// local subscribers to a queue consumes it once, with QueuePrefetch
+// messages unacknowledged at most, and its local queue shares them among
+// its subscribers by their own prefetch. Each message carries its AMQP
+// delivery as its broker.Upstream: acknowledged to RabbitMQ when the STOMP
+// client ACKs it (for ack:auto, once it is written), given back with
+// basic.nack on a NACK or when its session ends; so the competing consumers
+// of every node share the queue, and what a dead node held is redelivered
+// to the others. A session's private queues (/queue/reply@SESSION) stay on
+// their node.
 //
 // When RabbitMQ goes away the node keeps its sessions, reports itself
-// unhealthy (Healthy), refuses topic publishes with ErrUnavailable, and
+// unhealthy (Healthy), refuses topic and queue publishes with ErrUnavailable, and
 // reconnects with backoff and jitter, then declares and binds everything
 // again. Safe for concurrent use.
 package amqp

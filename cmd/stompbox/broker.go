@@ -26,7 +26,11 @@ func openBroker(ctx context.Context, o *options, log *slog.Logger) (*nodeBroker,
 	case o.brokerURL == "":
 		return &nodeBroker{Broker: local, memory: local}, nil
 	case strings.HasPrefix(o.brokerURL, "amqp://"), strings.HasPrefix(o.brokerURL, "amqps://"):
-		b, err := amqp.New(ctx, amqp.Config{URL: o.brokerURL, Local: local, Logger: log})
+		b, err := amqp.New(ctx, amqp.Config{
+			URL: o.brokerURL, Local: local, Logger: log,
+			QueuePrefetch:  o.stomp.Prefetch,
+			QueueMaxLength: o.broker.MaxHeld, QueueMaxBytes: o.broker.MaxQueueBytes,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("-broker %s: %w", redact(o.brokerURL), err)
 		}

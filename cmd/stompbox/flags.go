@@ -77,8 +77,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Int64Var(&c.MaxUnackedBytes, "max-unacked-bytes", 16<<20, "bytes of unacknowledged messages per session")
 	fs.IntVar(&c.Prefetch, "prefetch", 100, "queue messages one subscription may have in flight (unwritten or unacknowledged) unless its SUBSCRIBE sets prefetch-count")
 	bc := &o.broker
-	fs.IntVar(&bc.MaxHeld, "max-held", broker.DefaultMaxHeld, "messages one queue holds while no consumer has room")
-	fs.Int64Var(&bc.MaxQueueBytes, "max-queue-bytes", broker.DefaultMaxQueueBytes, "bytes one queue holds while no consumer has room")
+	fs.IntVar(&bc.MaxHeld, "max-held", broker.DefaultMaxHeld, "messages one queue holds while no consumer has room (with -broker: each RabbitMQ queue's x-max-length)")
+	fs.Int64Var(&bc.MaxQueueBytes, "max-queue-bytes", broker.DefaultMaxQueueBytes, "bytes one queue holds while no consumer has room (with -broker: each RabbitMQ queue's x-max-length-bytes)")
 	fs.Int64Var(&bc.MaxBytes, "max-broker-bytes", broker.DefaultMaxBytes, "bytes all queues hold together")
 	fs.IntVar(&bc.MaxDestinations, "max-destinations", broker.DefaultMaxDestinations, "destinations the broker knows at once (with a subscriber or held messages)")
 	fs.IntVar(&bc.MaxPatterns, "max-patterns", broker.DefaultMaxPatterns, "pattern subscriptions (/topic/rooms.*) of all sessions together")

@@ -155,6 +155,39 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     }
   });
 
+  test('/queue competing consumers spread across nodes; a killed node\'s unacked messages go to the other', async () => {
+    const queue = `/queue/jobs-${randomUUID().slice(0, 8)}`;
+    const c = await startServer({ args });
+    try {
+      const workerB = await connect(b, '일꾼B');
+      const onB = await workerB.subscribe(queue, { ack: 'client-individual' });
+      const workerC = await connect(c, '일꾼C');
+      const onC = await workerC.subscribe(queue, { ack: 'client-individual' });
+      const producer = await connect(a, '생산자');
+      const n = 20;
+      for (let i = 0; i < n; i++) await producer.publish({ destination: queue, body: `job ${i}` }, { receipt: true });
+      await workerB.waitFor(() => onB.messages.length + onC.messages.length >= n, `${n} jobs between B and C`);
+      await sleep(300);
+      const bodies = (sub) => sub.messages.map((m) => m.body);
+      assert.equal(onB.messages.length + onC.messages.length, n, `each job once: B ${bodies(onB)}, C ${bodies(onC)}`);
+      assert.ok(onB.messages.length > 0 && onC.messages.length > 0, `spread across nodes: B ${onB.messages.length}, C ${onC.messages.length}`);
+      for (const m of onB.messages) m.ack(); // B's are done; C's are never acknowledged
+      const unacked = bodies(onC);
+
+      c.child.kill('SIGKILL');
+      await workerB.messages(onB, n, 'C\'s unacknowledged jobs, redelivered to B');
+      const again = onB.messages.slice(n - unacked.length);
+      assert.deepEqual(again.map((m) => m.body).sort(), [...unacked].sort());
+      assert.ok(again.every((m) => m.headers.redelivered === 'true'), 'marked redelivered');
+      assert.deepEqual([...new Set(bodies(onB))].sort(), Array.from({ length: n }, (_, i) => `job ${i}`).sort(), 'every job reached B in the end');
+      for (const m of again) m.ack();
+      await sleep(300);
+      assert.equal(onB.messages.length, n, 'acknowledged jobs are not delivered again');
+    } finally {
+      c.child.kill('SIGKILL');
+    }
+  });
+
   test('a message to a user reaches their tabs on both nodes, and nobody else', async () => {
     const pass = secret();
     const tabA = await connect(a, '영희', pass);
@@ -199,6 +232,9 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     };
     await say(writer, 'before');
     await watcher.messages(seen, 1);
+    // A receipted message to a /queue nobody consumes yet waits in RabbitMQ.
+    const queue = `/queue/restart-${randomUUID().slice(0, 8)}`;
+    await writer.publish({ destination: queue, body: 'kept through the restart' }, { receipt: true });
 
     assert.equal(await services.command('stop-rabbit'), 'stopped');
     await waitUntil('both nodes to report RabbitMQ down', async () => (await readyz(a)) === 503 && (await readyz(b)) === 503);
@@ -218,5 +254,7 @@ describe('two nodes on RabbitMQ and PostgreSQL', () => {
     for (const text of receipted) {
       assert.ok(got.some((l) => l.content === text), `receipted "${text}" arrived: ${JSON.stringify(got)}`);
     }
+    const worker = await watcher.subscribe(queue);
+    assert.equal((await watcher.messages(worker, 1, 'the queued message, after the restart'))[0].body, 'kept through the restart');
   });
 });
