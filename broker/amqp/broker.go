@@ -571,9 +571,7 @@ func (b *Broker) PublishUser(ctx context.Context, user string, m *broker.Message
 	if l == nil {
 		return false, fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
 	}
-	var id [16]byte
-	crand.Read(id[:])
-	msgID := hex.EncodeToString(id[:])
+	msgID := newMessageID()
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
 	defer cancel()
 	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, b.cfg.Exchange, userKey(user), true, false, amqp.Publishing{
@@ -587,8 +585,21 @@ func (b *Broker) PublishUser(ctx context.Context, user string, m *broker.Message
 	if ok, err := dc.WaitContext(ctx); err != nil || !ok {
 		return false, fmt.Errorf("%w: RabbitMQ did not confirm the message (%v)", broker.ErrUnavailable, err)
 	}
-	// A return is handed to l.returns before the confirm is: drain them all
-	// now, then look for ours.
+	return !b.wasReturned(l, msgID), nil
+}
+
+// newMessageID is a random id for a mandatory publish, to know its return.
+func newMessageID() string {
+	var id [16]byte
+	crand.Read(id[:])
+	return hex.EncodeToString(id[:])
+}
+
+// wasReturned reports whether RabbitMQ returned the mandatory message
+// msgID as unroutable. Call it after the message's confirm: a return is
+// handed to l.returns before the confirm is, so draining them all now
+// finds it.
+func (b *Broker) wasReturned(l *link, msgID string) bool {
 	b.retMu.Lock()
 	defer b.retMu.Unlock()
 drain:
@@ -605,11 +616,11 @@ drain:
 	}
 	if b.returned[msgID] {
 		delete(b.returned, msgID)
-		return false, nil
+		return true
 	}
 	if len(b.returned) > 10000 {
 		// Returns whose publishers gave up before looking: forget them.
 		clear(b.returned)
 	}
-	return true, nil
+	return false
 }

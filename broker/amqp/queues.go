@@ -172,17 +172,43 @@ func (b *Broker) consumeQueue(l *link, d string, q *qdest) error {
 	}
 	q.link, q.tag, q.done = l, tag, make(chan struct{})
 	b.wg.Add(1)
-	go b.consumeLoop(l, d, deliveries, q.done)
+	go b.consumeLoop(l, d, tag, deliveries, q.done)
 	return nil
+}
+
+// reconsume consumes d again after RabbitMQ cancelled its consumer (the
+// queue was deleted): it declares the queue anew. It does nothing if the
+// node stopped consuming d itself, or lost the link (resumeQueues follows).
+func (b *Broker) reconsume(l *link, d, tag string) {
+	defer b.wg.Done()
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	q := b.queues[d]
+	if q == nil || q.link != l || q.tag != tag || b.current() != l {
+		return
+	}
+	b.log.Warn("broker/amqp: RabbitMQ cancelled a queue's consumer; declaring and consuming it again", "dest", d)
+	q.link, q.tag, q.done = nil, "", nil
+	b.undeclare(l, d)
+	if err := b.consumeQueue(l, d, q); err != nil {
+		b.log.Warn("broker/amqp: could not consume a queue again", "dest", d, "err", err)
+	}
 }
 
 // consumeLoop hands queue d's deliveries to the local queue, each with
 // its upstream handle. A delivery the local queue cannot take (its byte
 // budget is spent) goes back to RabbitMQ; the loop then pauses, so a full
 // node does not spin on redeliveries.
-func (b *Broker) consumeLoop(l *link, d string, deliveries <-chan amqp.Delivery, done chan struct{}) {
+//
+// The deliveries end when the node cancels the consumer, when the link is
+// lost, or when RabbitMQ cancels it; reconsume tells them apart.
+func (b *Broker) consumeLoop(l *link, d, tag string, deliveries <-chan amqp.Delivery, done chan struct{}) {
 	defer b.wg.Done()
-	defer close(done)
+	defer func() {
+		close(done)
+		b.wg.Add(1)
+		go b.reconsume(l, d, tag)
+	}()
 	for dv := range deliveries {
 		m := broker.NewMessage(d, headersOf(dv), dv.Body)
 		m.Redelivered = dv.Redelivered
@@ -279,35 +305,52 @@ func (b *Broker) detach(d string, q *qdest) {
 }
 
 // publishQueue sends m to its RabbitMQ queue, declared first if need be,
-// persistent, and waits for RabbitMQ's confirm: a queue at its limits
-// (x-max-length, x-max-length-bytes) refuses it with ErrQueueFull.
+// persistent and mandatory, and waits for RabbitMQ's confirm: a queue at
+// its limits (x-max-length, x-max-length-bytes) refuses it with
+// ErrQueueFull. A queue deleted behind the node's back returns the
+// message; it is declared again and the message sent once more.
 func (b *Broker) publishQueue(ctx context.Context, m *broker.Message) error {
 	l := b.current()
 	if l == nil {
 		return fmt.Errorf("%w: not connected to RabbitMQ", broker.ErrUnavailable)
 	}
-	if err := b.declare(l, m.Destination); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PublishTimeout)
 	defer cancel()
-	dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, "", queueName(m.Destination), false, false, amqp.Publishing{
-		Headers:      amqp.Table{hdrDestination: m.Destination, hdrHeaders: headerTable(m.Header)},
-		ContentType:  m.Header.Get(frame.HdrContentType),
-		DeliveryMode: amqp.Persistent,
-		Body:         m.Body,
-	})
-	if err != nil {
-		return fmt.Errorf("%w: publish: %v", broker.ErrUnavailable, err)
+	for try := 0; ; try++ {
+		if err := b.declare(l, m.Destination); err != nil {
+			return err
+		}
+		msgID := newMessageID()
+		dc, err := l.pub.PublishWithDeferredConfirmWithContext(ctx, "", queueName(m.Destination), true, false, amqp.Publishing{
+			Headers:      amqp.Table{hdrDestination: m.Destination, hdrHeaders: headerTable(m.Header)},
+			ContentType:  m.Header.Get(frame.HdrContentType),
+			DeliveryMode: amqp.Persistent,
+			MessageId:    msgID,
+			Body:         m.Body,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: publish: %v", broker.ErrUnavailable, err)
+		}
+		ok, err := dc.WaitContext(ctx)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: RabbitMQ did not confirm the message (%v)", broker.ErrUnavailable, err)
+		case !ok:
+			return fmt.Errorf("%w: RabbitMQ queue %s is at its limit (%d messages or %d bytes)", broker.ErrQueueFull, frame.Truncate(m.Destination), b.cfg.QueueMaxLength, b.cfg.QueueMaxBytes)
+		case !b.wasReturned(l, msgID):
+			return nil
+		case try > 0:
+			return fmt.Errorf("%w: RabbitMQ returned the message to %s as unroutable", broker.ErrUnavailable, frame.Truncate(m.Destination))
+		}
+		b.undeclare(l, m.Destination)
 	}
-	ok, err := dc.WaitContext(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%w: RabbitMQ did not confirm the message (%v)", broker.ErrUnavailable, err)
-	case !ok:
-		return fmt.Errorf("%w: RabbitMQ queue %s is at its limit (%d messages or %d bytes)", broker.ErrQueueFull, frame.Truncate(m.Destination), b.cfg.QueueMaxLength, b.cfg.QueueMaxBytes)
-	}
-	return nil
+}
+
+// undeclare forgets that d was declared on l, so its next use declares it.
+func (b *Broker) undeclare(l *link, d string) {
+	l.dmu.Lock()
+	delete(l.declared, d)
+	l.dmu.Unlock()
 }
 
 // headerTable is a message's STOMP headers as AMQP carries them:

@@ -316,3 +316,33 @@ func TestQueueRefusedDeclarationIsIsolated(t *testing.T) {
 		t.Fatalf("the refusal cost the link: healthy %v, reconnects %d", a.Healthy(), a.Stats().Reconnects)
 	}
 }
+
+// A queue deleted behind the nodes' backs (by an operator) is declared
+// again: a SEND to it is not lost to the missing queue, and the node
+// that consumed it consumes the new one.
+func TestQueueDeletedIsDeclaredAgain(t *testing.T) {
+	a, b := node(t), node(t)
+	q := uniqueQueue(t)
+	c := newConsumer(100)
+	queueSub(t, b, q, c)
+	pub(t, a, q, "before")
+	waitTotal(t, 1, c)
+
+	conn, err := amqp.Dial(rabbit.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDelete(queueName(q), false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	pub(t, a, q, "after") // a declared it before: RabbitMQ returns it, a declares again and resends
+	waitTotal(t, 2, c)
+	if got := c.bodies(); got[1] != "after" {
+		t.Fatalf("got %q", got)
+	}
+}
