@@ -60,9 +60,11 @@ type Config struct {
 	// listen to. Default 16.
 	MaxDestinations int
 	// MaxLastEventID is the longest Last-Event-ID a request may send (a
-	// real one, "<epoch>-<number>", has at most 29 bytes). A longer one is
-	// malformed: the stream resumes as from an unusable id, and its gap
-	// events quote the id as "". Default 64.
+	// real one, "<epoch>-<number>", has at most 29 bytes; with a Log, its
+	// positions follow, and an id they would make longer than this goes
+	// out without them). A longer one is malformed: the stream resumes as
+	// from an unusable id, and its gap events quote the id as "".
+	// Default 64.
 	MaxLastEventID int
 	// Log, when set, is the application's durable record of some
 	// destinations (package chat keeps its rooms' lines in the history
