@@ -13,7 +13,9 @@
 //
 // and app.Register(router) adds its handlers: the seed's /app/hello and
 // /app/chat, and the rooms API under /app/rooms. HistoryHandler serves a
-// room's history over HTTP for the read-only live view.
+// room's history over HTTP for the read-only live view, and RoomLog is the
+// rooms' history as the SSE endpoint's log (sse.Config.Log), so that a
+// live view resumes with its Last-Event-ID on any node.
 //
 // Every method is safe for concurrent use. Lock order: App.mu is taken
 // before the broker's locks (presence changes are published under it, so

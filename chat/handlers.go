@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -259,13 +258,9 @@ func (a *App) page(ctx context.Context, room string, q history.Query) (json.RawM
 	enc := make([][]byte, len(lines))
 	total := 2
 	for i := range lines {
-		var b bytes.Buffer
-		e := json.NewEncoder(&b)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(lines[i]); err != nil {
+		if enc[i], err = encodeLine(lines[i]); err != nil {
 			return nil, err
 		}
-		enc[i] = bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	}
 	from, to := 0, len(enc)
 	if q.After > 0 {

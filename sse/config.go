@@ -60,10 +60,24 @@ type Config struct {
 	// listen to. Default 16.
 	MaxDestinations int
 	// MaxLastEventID is the longest Last-Event-ID a request may send (a
-	// real one, "<epoch>-<number>", has at most 29 bytes). A longer one is
-	// malformed: the stream resumes as from an unusable id, and its gap
-	// events quote the id as "". Default 64.
+	// real one, "<epoch>-<number>", has at most 29 bytes; with a Log, its
+	// positions follow, and an id they would make longer than this goes
+	// out without them). A longer one is malformed: the stream resumes as
+	// from an unusable id, and its gap events quote the id as "".
+	// Default 64.
 	MaxLastEventID int
+	// Log, when set, is the application's durable record of some
+	// destinations (package chat keeps its rooms' lines in the history
+	// store): their event ids carry each message's position in it, and a
+	// stream that resumes with an id this Server's buffers cannot serve (it
+	// was given by another node, or before a restart, or the buffer has
+	// moved past it) is sent what it missed from the Log instead of a gap.
+	// Default: none; streams resume from this Server's buffers only.
+	Log Log
+	// MaxReplay bounds the messages one resuming stream is sent from Log
+	// per destination; a stream that missed more gets a gap event for it
+	// instead (and reloads). Default 1000.
+	MaxReplay int
 	// WriteTimeout bounds each write to a stream (of about 64 KiB, or one
 	// larger message); a client that takes longer to accept it is cut off
 	// as a slow consumer. Default 10s.
@@ -82,6 +96,7 @@ const (
 	DefaultMaxIdleTopics   = 1024
 	DefaultMaxTopics       = 10000
 	DefaultWriteTimeout    = 10 * time.Second
+	DefaultMaxReplay       = 1000
 )
 
 // retryMillis is the reconnection delay each stream asks the browser for.
@@ -117,6 +132,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLastEventID <= 0 {
 		c.MaxLastEventID = DefaultMaxLastEventID
+	}
+	if c.MaxReplay <= 0 {
+		c.MaxReplay = DefaultMaxReplay
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout

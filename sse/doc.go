@@ -85,9 +85,39 @@
 //	es.addEventListener('gap', (e) => reload(JSON.parse(e.data).destination));
 //
 // A malformed Last-Event-ID is never an error, only a gap. One longer than
-// Config.MaxLastEventID (64 bytes; a real id has at most 29) is malformed
-// and is not quoted back: its gap events carry "lastEventId":"", so the
-// opening of a stream stays small whatever the request sent.
+// Config.MaxLastEventID (64 bytes) is malformed and is not quoted back: its
+// gap events carry "lastEventId":"", so the opening of a stream stays
+// small whatever the request sent.
+//
+// # Resuming on any node
+//
+// The buffers are a node's own: an id of another Server (another node of
+// a cluster, or this one before a restart) cannot be resumed from them.
+// For destinations an application keeps a durable, shared record of,
+// Config.Log (a [Log]; package chat's RoomLog for its rooms'
+// /topic/rooms.{room}) lets a stream resume on any node. Ids of a stream
+// with a logged destination carry, after a colon, the position in the Log
+// up to which the client has everything, one per destination of the
+// request in its order (empty for one without a Log):
+//
+//	id: K7QW2MZD-42:17
+//	id: K7QW2MZD-43:17,,5
+//
+// A resuming stream whose buffer cannot serve a logged destination is sent
+// that destination's messages after the position from the Log instead, in
+// order, before any live one; it listens first and reads the Log after, so
+// a message logged meanwhile comes either from the Log or live, and a live
+// one already sent from the Log is passed over: none is lost or sent
+// twice. At most Config.MaxReplay (1000) are sent so per destination; a
+// client that missed more, one whose position the Log has not reached, or
+// one resuming while the Log cannot be read gets a gap event for it
+// instead, and live messages from then on. A destination without a Log
+// resumes from this Server's buffer only: elsewhere its client gets a gap
+// event and live messages. An id whose marks would make it longer than
+// MaxLastEventID goes out without them (it then resumes on the same node
+// only). Replayed messages carry ids whose number is the one the stream
+// resumed from, so the numbers of a stream's ids no longer always
+// increase across a replay; the marks do.
 //
 // # Resources
 //

@@ -84,9 +84,11 @@ func appendID(b []byte, epoch string, seq uint64) []byte {
 	return append(b, '\n')
 }
 
-// parseID returns the sequence number in id, an event id of epoch. ok is
-// false for an id of another epoch or one that is not an event id at all.
+// parseID returns the sequence number in id, an event id of epoch (with
+// or without marks). ok is false for an id of another epoch or one that is
+// not an event id at all.
 func parseID(id, epoch string) (seq uint64, ok bool) {
+	id, _, _ = strings.Cut(id, ":")
 	e, n, found := strings.Cut(id, "-")
 	if !found || e != epoch {
 		return 0, false

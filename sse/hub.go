@@ -27,9 +27,10 @@ import (
 // between them. A publisher holds hub.mu for O(1) and never waits for a
 // stream: the waker, not the publisher, wakes the streams. No two of
 // hub.mu, waker.mu, topic.lmu and stream.mu are ever held together.
-// Broker calls are made without hub.mu.
+// Broker and Log calls are made without hub.mu, or any other lock.
 type hub struct {
 	b          broker.Broker
+	lg         Log // may be nil
 	log        *slog.Logger
 	epoch      string
 	size       int // ring capacity per destination
@@ -67,7 +68,7 @@ var errClosed = errors.New("sse: server closed")
 
 func newHub(cfg *Config) *hub {
 	return &hub{
-		b: cfg.Broker, log: cfg.Logger, epoch: newEpoch(),
+		b: cfg.Broker, lg: cfg.Log, log: cfg.Logger, epoch: newEpoch(),
 		size: cfg.BufferSize, maxBytes: cfg.BufferBytes, age: cfg.BufferAge,
 		maxIdle: cfg.MaxIdleTopics, maxTopics: cfg.MaxTopics,
 		errTopics:  fmt.Errorf("sse: too many topics (MaxTopics %d)", cfg.MaxTopics),
@@ -171,6 +172,19 @@ func (h *hub) acquireOne(ctx context.Context, d string) (*topic, error) {
 	h.drop(room)
 
 	err := h.b.Subscribe(context.WithoutCancel(ctx), &t.sub)
+	var head uint64
+	logged := false
+	if err == nil && h.lg != nil {
+		// After Subscribe: every message logged after this read reaches t.
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), headTimeout)
+		var herr error
+		head, logged, herr = h.lg.Head(hctx, d)
+		cancel()
+		if herr != nil {
+			h.log.Warn("sse: log head read failed; streams of it resume from this node only", "dest", d, "err", herr)
+			logged = false
+		}
+	}
 
 	h.mu.Lock()
 	undo := err == nil && t.dead // shut down while subscribing
@@ -184,6 +198,10 @@ func (h *hub) acquireOne(ctx context.Context, d string) (*topic, error) {
 		}
 	default:
 		t.live = true
+		if logged {
+			t.logged = true
+			t.pos = mark{pos: max(t.pos.pos, head), known: true}
+		}
 		// A number given out after Subscribe returned: every message to d
 		// numbered after it has reached t.
 		t.since = h.next()

@@ -125,7 +125,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 
 	s.log.Debug("sse: stream opened", "remote", r.RemoteAddr, "user", user, "dest", dests, "resume", resume)
-	wr := &writer{h: h, st: st, w: w, rc: rc, timeout: s.cfg.WriteTimeout}
+	wr := &writer{h: h, st: st, w: w, rc: rc, timeout: s.cfg.WriteTimeout,
+		maxID: s.cfg.MaxLastEventID, maxReplay: s.cfg.MaxReplay, warn: s.warn}
 	err = wr.run(r.Context(), s.cfg.KeepAlive)
 	switch {
 	case errors.Is(err, errSlow):

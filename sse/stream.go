@@ -18,9 +18,19 @@ type stream struct {
 	wake   chan struct{}
 
 	// Set by attach, read by the writer.
-	start  uint64   // the number the opening id line names
-	lastID string   // the Last-Event-ID to quote in gap events
-	gaps   []string // destinations that open with a gap event
+	start   uint64   // the number the opening id line names
+	lastID  string   // the Last-Event-ID to quote in gap events
+	gaps    []string // destinations that open with a gap event
+	replays []replay // destinations resumed from the Log
+	opening []mark   // per topic: its position in the Log at attach
+
+	// Per topic, for logged destinations: marks is the position the
+	// stream's id lines carry (the client has been sent, or need not be
+	// sent, everything up to it), skip the position up to which live
+	// messages were already replayed from the Log. Written by attach,
+	// then by the writer alone.
+	marks []mark
+	skip  []uint64
 
 	// cursor is the number of the last message collected for writing (or
 	// the point the stream starts from); the waker reads it to see who
@@ -40,6 +50,8 @@ func newStream(topics []*topic, rc *http.ResponseController) *stream {
 		topics: topics,
 		floors: make([]uint64, len(topics)),
 		next:   make([]uint64, len(topics)),
+		marks:  make([]mark, len(topics)),
+		skip:   make([]uint64, len(topics)),
 		wake:   make(chan struct{}, 1),
 		rc:     rc,
 	}
@@ -89,10 +101,15 @@ func (st *stream) end() bool {
 
 // attach makes st a listener of its topics. Its cursor starts at the
 // point live messages are numbered from, or, to resume, at lastID; each
-// destination whose messages after lastID are not all buffered opens the
-// stream with a gap event, and then whatever is buffered after lastID is
-// replayed. It reports false if the hub is closed.
+// destination whose messages after lastID are not all buffered is resumed
+// from the Log if it is logged and lastID marks a position in it, and
+// otherwise opens the stream with a gap event; then whatever is buffered
+// after lastID is replayed. It reports false if the hub is closed.
 func (h *hub) attach(st *stream, lastID string, resume bool) bool {
+	var marks []mark
+	if resume && h.lg != nil {
+		marks = parseMarks(lastID, len(st.topics))
+	}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -111,12 +128,28 @@ func (h *hub) attach(st *stream, lastID string, resume bool) bool {
 		st.cursor.Store(last)
 		st.lastID = lastID
 	}
+	st.opening = make([]mark, len(st.topics))
 	for i, t := range st.topics {
 		st.floors[i] = t.evicted.Load()
 		st.next[i] = t.after(st.cursor.Load())
-		if resume && (!ok || last < t.since || st.floors[i] > last) {
-			st.gaps = append(st.gaps, t.name)
+		if t.logged {
+			st.opening[i] = t.pos
+			if marks != nil {
+				st.marks[i] = marks[i]
+			}
 		}
+		if !resume || (ok && last >= t.since && st.floors[i] <= last) {
+			continue // the ring holds all it missed
+		}
+		if t.logged && marks != nil && marks[i].known {
+			// Live from now on, and what came before from the Log: drops
+			// from the ring up to now are none of this stream's concern.
+			st.next[i] = t.after(h.seq)
+			st.floors[i] = max(st.floors[i], h.seq)
+			st.replays = append(st.replays, replay{t: i, from: marks[i].pos, to: t.pos.pos, toKnown: t.pos.known})
+			continue
+		}
+		st.gaps = append(st.gaps, t.name)
 	}
 	h.mu.Unlock()
 	// Listening after the cursor is set is enough: a message the waker
@@ -137,15 +170,23 @@ func (h *hub) detach(st *stream) {
 	h.release(st.topics)
 }
 
+// An entry is an item collected for a stream, with the index of its
+// topic in the stream.
+type entry struct {
+	item
+	t int
+}
+
 // collect appends to batch, in increasing number, the messages of st's
 // topics numbered after its cursor and at most limit (the opening id
 // while the stream replays, and otherwise the last visible number), until
 // they hold maxBytes (at least one message), and moves the cursor past
 // them. done reports whether it took every one: the cursor is then at
-// limit. It fails with errSlow if a message the stream was not yet sent
+// limit. Messages of a destination resumed from the Log that were sent
+// from it are passed over. It fails with errSlow if a message the stream was not yet sent
 // has been dropped from a ring. It takes no lock: publishers never wait
 // for it.
-func (h *hub) collect(st *stream, opened bool, maxBytes int, batch []item) (_ []item, done bool, err error) {
+func (h *hub) collect(st *stream, opened bool, maxBytes int, batch []entry) (_ []entry, done bool, err error) {
 	limit := h.visible.Load() // first: every message up to it is in its ring
 	if !opened {
 		limit = st.start
@@ -173,10 +214,13 @@ func (h *hub) collect(st *stream, opened bool, maxBytes int, batch []item) (_ []
 			st.cursor.Store(limit)
 			return batch, true, nil
 		}
-		batch = append(batch, *next)
-		size += len(next.data) + idLineLen
 		st.next[from]++
 		cursor = next.seq
+		if next.logged && next.pos <= st.skip[from] {
+			continue // sent from the Log already
+		}
+		batch = append(batch, entry{item: *next, t: from})
+		size += len(next.data) + idLineLen
 	}
 	st.cursor.Store(cursor)
 	return batch, false, nil

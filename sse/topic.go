@@ -13,9 +13,11 @@ import (
 // place in its topic's ring, and the encoded event after the id line.
 // Never modified once in a ring.
 type item struct {
-	seq  uint64 // in the hub's sequence
-	k    uint64 // the topic's k-th message
-	data []byte
+	seq    uint64 // in the hub's sequence
+	k      uint64 // the topic's k-th message
+	pos    uint64 // its position in the Log, if logged
+	logged bool
+	data   []byte
 }
 
 // A topic is one destination the hub listens to: its broker
@@ -32,6 +34,13 @@ type topic struct {
 	dead  bool          // out of the hub: never subscribed, or unsubscribed
 	since uint64        // a number given out after the subscription was live
 	refs  int           // requests using it
+
+	// Its Log (guarded by h.mu): logged once the Log said so, by Head or
+	// by the position of a message; pos is the newest position the topic
+	// knows of (from Head when subscribed, then from the messages), so
+	// that every message after it reaches the topic after now.
+	logged bool
+	pos    mark
 
 	// In the idle list while refs is 0 (guarded by h.mu).
 	isIdle     bool
@@ -68,10 +77,17 @@ var _ broker.Subscriber = (*topic)(nil)
 func (t *topic) Deliver(_ *broker.Subscription, m *broker.Message) bool {
 	it := &item{data: encodeMessage(m)}
 	h := t.h
+	if h.lg != nil {
+		it.pos, it.logged = h.lg.Position(m)
+	}
 	h.mu.Lock()
 	if t.dead {
 		h.mu.Unlock()
 		return true
+	}
+	if it.logged {
+		t.logged = true
+		t.pos = mark{pos: max(t.pos.pos, it.pos), known: true}
 	}
 	it.seq = h.next()
 	t.keep(it, h.maxBytes)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/stompbox/stompbox/limit"
 )
 
 // batchBytes is about how much a writer collects for one write and flush;
@@ -19,18 +21,21 @@ var keepAliveComment = []byte(": keep-alive\n\n")
 // each message as they are (net/http coalesces small writes in its own
 // fixed buffers), with an id line from a small scratch before each.
 type writer struct {
-	h       *hub
-	st      *stream
-	w       http.ResponseWriter
-	rc      *http.ResponseController
-	timeout time.Duration
-	batch   []item
-	id      [64]byte // scratch for an id line
+	h         *hub
+	st        *stream
+	w         http.ResponseWriter
+	rc        *http.ResponseController
+	timeout   time.Duration
+	maxID     int // MaxLastEventID: longer ids go out without their marks
+	maxReplay int // MaxReplay
+	warn      *limit.Warner
+	batch     []entry
+	id        [128]byte // scratch for an id line
 }
 
 // run writes st out until ctx or the hub ends, the client fails, or st is
-// cut off: first the retry field and gap events, then the replayed
-// messages and the opening id line, then live messages as they come;
+// cut off: first the retry field and gap events, then the messages
+// replayed from the Log and from the buffers and the opening id line, then live messages as they come;
 // each wake-up drains what is new in batches of about batchBytes, one
 // write deadline and one flush each, and a comment goes out after
 // keepAlive of silence. A write that times out makes st a slow consumer.
@@ -57,6 +62,11 @@ func (wr *writer) loop(ctx context.Context, keepAlive time.Duration) error {
 	}
 	for _, d := range st.gaps {
 		if _, err := wr.w.Write(encodeGap(d, st.lastID)); err != nil {
+			return err
+		}
+	}
+	for _, r := range st.replays {
+		if err := wr.replay(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -106,25 +116,51 @@ func (wr *writer) loop(ctx context.Context, keepAlive time.Duration) error {
 }
 
 // write sends batch, then the opening id line if open, and flushes.
-func (wr *writer) write(batch []item, open bool) error {
+func (wr *writer) write(batch []entry, open bool) error {
 	if err := wr.st.arm(wr.timeout); err != nil {
 		return err
 	}
-	for _, it := range batch {
-		if _, err := wr.w.Write(appendID(wr.id[:0], wr.h.epoch, it.seq)); err != nil {
+	st := wr.st
+	for _, e := range batch {
+		if e.logged && e.pos > st.marks[e.t].pos {
+			st.marks[e.t] = mark{pos: e.pos, known: true}
+		}
+		if _, err := wr.w.Write(wr.idLine(e.seq)); err != nil {
 			return err
 		}
-		if _, err := wr.w.Write(it.data); err != nil {
+		if _, err := wr.w.Write(e.data); err != nil {
 			return err
 		}
 	}
 	if open {
-		b := append(appendID(wr.id[:0], wr.h.epoch, wr.st.start), '\n')
-		if _, err := wr.w.Write(b); err != nil {
+		// Everything in the Log up to where the topics were at attach has
+		// been sent, or came before the stream.
+		for i, m := range st.opening {
+			if m.known && (!st.marks[i].known || m.pos > st.marks[i].pos) {
+				st.marks[i] = m
+			}
+		}
+		if _, err := wr.w.Write(append(wr.idLine(st.start), '\n')); err != nil {
 			return err
 		}
 	}
 	return wr.rc.Flush()
+}
+
+// idLine returns the id line of an event numbered seq: the number, and
+// the stream's marks in the Log when it has any, unless they would make
+// the id longer than a Last-Event-ID the Server honours.
+func (wr *writer) idLine(seq uint64) []byte {
+	b := appendID(wr.id[:0], wr.h.epoch, seq)
+	n := len(b)
+	b = appendMarks(b[:n-1], wr.st.marks)
+	if len(b) == n-1 {
+		return append(b, '\n')
+	}
+	if len(b)-len("id: ") > wr.maxID {
+		return appendID(b[:0], wr.h.epoch, seq)
+	}
+	return append(b, '\n')
 }
 
 // send writes b and flushes.

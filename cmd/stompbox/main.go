@@ -81,7 +81,8 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	router.Users = stomp
 
 	ec := o.sse
-	ec.Broker, ec.Logger = b.Broker, log
+	// Rooms' lines resume from the history store, on any node.
+	ec.Broker, ec.Logger, ec.Log = b.Broker, log, app.RoomLog()
 	events := sse.New(ec)
 
 	mux := http.NewServeMux()
