@@ -78,6 +78,11 @@ type Config struct {
 	// per destination; a stream that missed more gets a gap event for it
 	// instead (and reloads). Default 1000.
 	MaxReplay int
+	// MaxReplays bounds the streams being sent what they missed from Log
+	// at once, on this Server: a reconnect storm reads the history at most
+	// this many ways at a time. A stream past it gets a gap event for the
+	// destination (and reloads). Default 64.
+	MaxReplays int
 	// WriteTimeout bounds each write to a stream (of about 64 KiB, or one
 	// larger message); a client that takes longer to accept it is cut off
 	// as a slow consumer. Default 10s.
@@ -97,6 +102,7 @@ const (
 	DefaultMaxTopics       = 10000
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultMaxReplay       = 1000
+	DefaultMaxReplays      = 64
 )
 
 // retryMillis is the reconnection delay each stream asks the browser for.
@@ -135,6 +141,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxReplay <= 0 {
 		c.MaxReplay = DefaultMaxReplay
+	}
+	if c.MaxReplays <= 0 {
+		c.MaxReplays = DefaultMaxReplays
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout

@@ -55,6 +55,9 @@ type hub struct {
 	idles idleList
 	waker waker
 	slow  atomic.Uint64 // streams ended as slow consumers
+
+	replays       chan struct{} // a slot per replay from the Log under way (MaxReplays)
+	replayRefused atomic.Uint64 // replays turned into gaps for want of a slot
 }
 
 // next gives out the next number. The caller holds h.mu, and stores it in
@@ -68,7 +71,7 @@ var errClosed = errors.New("sse: server closed")
 
 func newHub(cfg *Config) *hub {
 	return &hub{
-		b: cfg.Broker, lg: cfg.Log, log: cfg.Logger, epoch: newEpoch(),
+		b: cfg.Broker, lg: cfg.Log, log: cfg.Logger, epoch: newEpoch(), replays: make(chan struct{}, cfg.MaxReplays),
 		size: cfg.BufferSize, maxBytes: cfg.BufferBytes, age: cfg.BufferAge,
 		maxIdle: cfg.MaxIdleTopics, maxTopics: cfg.MaxTopics,
 		errTopics:  fmt.Errorf("sse: too many topics (MaxTopics %d)", cfg.MaxTopics),

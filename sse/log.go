@@ -113,10 +113,19 @@ type replay struct {
 // page at a time, and then lets through only live messages after the
 // last one sent. A destination whose messages cannot be replayed (more
 // than MaxReplay, a position the Log has not reached, a failed read) gets
-// a gap event instead. Only a failed write is an error. No lock is held.
+// a gap event instead, as does one that finds MaxReplays replays under
+// way. Only a failed write is an error. No lock is held.
 func (wr *writer) replay(ctx context.Context, r replay) error {
 	st, lg, dest := wr.st, wr.h.lg, wr.st.topics[r.t].name
 	gap := func() error { return wr.send(encodeGap(dest, st.lastID)) }
+	select {
+	case wr.h.replays <- struct{}{}:
+		defer func() { <-wr.h.replays }()
+	default:
+		wr.h.replayRefused.Add(1)
+		wr.warn.Warn("sse: a replay from the log was refused: too many under way (MaxReplays)", "dest", dest, "max", cap(wr.h.replays))
+		return gap()
+	}
 	if r.toKnown && r.from > r.to {
 		// Given by a node that has seen more than this one yet, or made up.
 		head, _, err := lg.Head(ctx, dest)

@@ -25,6 +25,8 @@ type memLog struct {
 	mu    sync.Mutex
 	lines map[string][]string
 	fail  atomic.Bool // reads fail
+	// hold, when set, makes After say so on entered and wait for it.
+	hold, entered chan struct{}
 }
 
 var _ Log = (*memLog)(nil)
@@ -57,6 +59,10 @@ func (l *memLog) Head(ctx context.Context, dest string) (uint64, bool, error) {
 func (l *memLog) After(ctx context.Context, dest string, pos uint64, max int) ([]*broker.Message, error) {
 	if l.fail.Load() {
 		return nil, errors.New("memLog: down")
+	}
+	if l.hold != nil {
+		l.entered <- struct{}{}
+		<-l.hold
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -368,5 +374,38 @@ func TestLogMarksWithinMaxLastEventID(t *testing.T) {
 	lg.post(t, "/topic/log.a", "1")
 	if ev := c.event(); strings.Contains(ev.ID, ":") || len(ev.ID) > es[0].s.cfg.MaxLastEventID {
 		t.Errorf("id %q, want one without marks", ev.ID)
+	}
+}
+
+// At most MaxReplays streams are replayed from the Log at once: one more
+// resuming meanwhile is sent a gap at once (and reloads), and the one
+// under way is not disturbed.
+func TestLogMaxReplays(t *testing.T) {
+	es, lg := nodes(t, 2, Config{MaxReplays: 1})
+	const room = "/topic/log.busy"
+	c := es[0].open(es[0].url(room))
+	c.opening()
+	lg.post(t, room, "seen")
+	c.event()
+	c.close()
+	lg.post(t, room, "missed")
+	lg.hold, lg.entered = make(chan struct{}), make(chan struct{}, 1)
+
+	done := make(chan []block)
+	go func() { // its response begins once its replay is sent
+		first := es[1].open(es[1].url(room), "Last-Event-ID", c.lastID)
+		done <- first.opening()
+	}()
+	<-lg.entered // the first replay holds the only slot
+	second := es[1].open(es[1].url(room), "Last-Event-ID", c.lastID)
+	if msgs, gaps := texts(t, second.opening()); !slices.Equal(gaps, []string{room}) || len(msgs) != 0 {
+		t.Errorf("a replay past MaxReplays: %q, gaps %q; want a gap alone", msgs, gaps)
+	}
+	close(lg.hold)
+	if msgs, gaps := texts(t, <-done); len(gaps) != 0 || !slices.Equal(msgs, []string{"missed"}) {
+		t.Errorf("the replay under way: %q, gaps %q; want missed", msgs, gaps)
+	}
+	if n := es[1].s.Stats().ReplaysRefused; n != 1 {
+		t.Errorf("ReplaysRefused %d, want 1", n)
 	}
 }

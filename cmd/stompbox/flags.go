@@ -87,6 +87,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&ec.MaxTopics, "sse-max-topics", sse.DefaultMaxTopics, "destinations SSE streams listen to at once, idle ones included")
 	fs.IntVar(&ec.MaxIdleTopics, "sse-max-idle-topics", sse.DefaultMaxIdleTopics, "destinations kept for resuming after their last SSE stream left")
 	fs.IntVar(&ec.MaxLastEventID, "sse-max-last-event-id", sse.DefaultMaxLastEventID, "longest Last-Event-ID honoured (and quoted in a gap event); longer ones are ignored")
+	fs.IntVar(&ec.MaxReplays, "sse-max-replays", sse.DefaultMaxReplays, "SSE streams being sent what they missed from the history at once; one more gets a gap event and reloads")
 	fs.IntVar(&ec.MaxReplay, "sse-max-replay", sse.DefaultMaxReplay, "chat lines an SSE stream of a room is sent from the history when it resumes (on any node); one that missed more gets a gap event and reloads")
 	cc := &o.chat
 	fs.Float64Var(&cc.ChatRate, "chat-rate", 5, "chat lines (and new rooms) one session may send a second, after its burst")
