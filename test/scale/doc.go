@@ -10,7 +10,8 @@
 //     between them. It counts deliveries at the subscribers by publisher
 //     and sequence number, fails if a receipted message is lost or
 //     duplicated, and reports messages/s, deliveries/s and the CPU seconds
-//     of each node, of RabbitMQ and of the load client.
+//     of each node, of RabbitMQ, of the load client and of whatever else
+//     ran on the machine meanwhile.
 //   - TestScaleBrokerConnections connects 5,000 clients to two nodes, each
 //     in a room topic and on a user destination, and asks rabbitmqctl how
 //     many connections, channels and bindings the nodes hold: one
