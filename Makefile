@@ -4,10 +4,12 @@
 #   make run      build, then serve http://localhost:8080
 #   make deps     install missing Debian and npm packages (scripts/deps.sh)
 #   make test     deps, build, go vet, go test -race, short fuzz runs,
-#                 stomp.py interop tests, the web app's component tests
+#                 the hostile suite, a short scale run, stomp.py interop tests, the web app's component tests
 #                 (Vitest), Node and Chromium end-to-end tests
 #   make hostile  the hostile-load suite against bin/stompbox (< 3 min)
 #   make soak     the same cases, ten times longer (HOSTILE_SCALE=10)
+#   make scale    one node against two through RabbitMQ, and broker
+#                 connections with 5,000 clients (test-results/scale.md)
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
 #   make screenshot  docs/screenshot.png from a scripted chat in Chromium
@@ -26,7 +28,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench hostile soak clean
+.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench hostile soak scale clean
 
 build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
@@ -62,6 +64,7 @@ test: deps build
 	STOMPBOX_REQUIRE_POSTGRES=1 STOMPBOX_REQUIRE_RABBITMQ=1 $(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory hostile
+	$(MAKE) --no-print-directory scale SCALE_SECONDS=2
 	$(MAKE) --no-print-directory interop
 	npm run --silent test:web
 	$(NODE) --test --test-concurrency=1 test/e2e/*.test.mjs
@@ -76,6 +79,12 @@ hostile:
 
 soak:
 	$(MAKE) --no-print-directory hostile HOSTILE_SCALE=10
+
+# One node against two through RabbitMQ, and broker connections with 5,000
+# clients (issue 9); writes test-results/scale.md. Needs `make build` first.
+SCALE_SECONDS ?= 10
+scale:
+	STOMPBOX_SCALE=1 SCALE_SECONDS=$(SCALE_SECONDS) STOMPBOX_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v -timeout 30m ./test/scale/
 
 # stomp.py (Debian's python3-stomp) against bin/stompbox over TCP, STOMP
 # 1.0, 1.1 and 1.2. Needs `make deps` and `make build` first.
