@@ -23,6 +23,7 @@ type bystander struct {
 	pub, sub *stomptest.Conn
 	sent     atomic.Int64
 	stop     chan struct{}
+	sendDone chan struct{} // closed when the sender has sent its last
 	done     sync.WaitGroup
 
 	mu   sync.Mutex
@@ -50,7 +51,7 @@ func dialBystander(t *testing.T, s *server) *stomptest.Conn {
 
 func startBystander(t *testing.T, s *server) *bystander {
 	t.Helper()
-	b := &bystander{pub: dialBystander(t, s), sub: dialBystander(t, s), stop: make(chan struct{})}
+	b := &bystander{pub: dialBystander(t, s), sub: dialBystander(t, s), stop: make(chan struct{}), sendDone: make(chan struct{})}
 	sub := frame.New(frame.SUBSCRIBE, "id", "b", "destination", "/topic/bystander", "receipt", "r")
 	if err := b.sub.WriteMessage(ws.OpText, frame.AppendFrame(nil, sub, frame.V1_2)); err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func (b *bystander) fail(err error) {
 
 func (b *bystander) send() {
 	defer b.done.Done()
+	defer close(b.sendDone)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -127,6 +129,7 @@ type result struct {
 func (b *bystander) finish(t *testing.T, bound time.Duration) result {
 	t.Helper()
 	close(b.stop)
+	<-b.sendDone // a message sent as it stopped is waited for too
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b.mu.Lock()
