@@ -291,19 +291,11 @@ func count(s []string, v string) int {
 func TestQueueRefusedDeclarationIsIsolated(t *testing.T) {
 	a := node(t)
 	q := uniqueQueue(t)
-	conn, err := amqp.Dial(rabbit.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := rawChannel(t)
 	if _, err := ch.QueueDeclare(queueName(q), false, true, true, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = a.Publish(context.Background(), broker.NewMessage(q, nil, []byte("x")))
+	err := a.Publish(context.Background(), broker.NewMessage(q, nil, []byte("x")))
 	if !errors.Is(err, broker.ErrBadDestination) || !strings.Contains(err.Error(), "RabbitMQ refused queue") {
 		t.Fatalf("a SEND to a queue RabbitMQ refuses: %v", err)
 	}
@@ -328,15 +320,7 @@ func TestQueueDeletedIsDeclaredAgain(t *testing.T) {
 	pub(t, a, q, "before")
 	waitTotal(t, 1, c)
 
-	conn, err := amqp.Dial(rabbit.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := rawChannel(t)
 	if _, err := ch.QueueDelete(queueName(q), false, false, false); err != nil {
 		t.Fatal(err)
 	}
@@ -345,4 +329,20 @@ func TestQueueDeletedIsDeclaredAgain(t *testing.T) {
 	if got := c.bodies(); got[1] != "after" {
 		t.Fatalf("got %q", got)
 	}
+}
+
+// rawChannel is a channel on a connection of the test's own, to do to
+// RabbitMQ what an operator or another application might.
+func rawChannel(t *testing.T) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(rabbit.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

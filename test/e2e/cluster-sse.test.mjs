@@ -7,35 +7,17 @@
 // -history, as in cluster.test.mjs.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import WebSocket from 'ws';
-import { startServer, repoRoot, sleep } from './server.mjs';
+import { startServer, sleep } from './server.mjs';
 import { createHarness } from './peer.mjs';
+import { startServices } from './services.mjs';
 
 Object.assign(globalThis, { WebSocket });
 
 const WAIT_MS = 10_000;
 const QUIET_MS = 500;
 const secret = () => randomBytes(32).toString('hex');
-
-// bin/services: RabbitMQ and PostgreSQL of the test's own.
-async function startServices() {
-  const child = spawn(path.join(repoRoot, 'bin', 'services'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const rl = createInterface({ input: child.stdout });
-  const next = () => new Promise((resolve, reject) => {
-    const onLine = (line) => { rl.off('line', onLine); resolve(line); };
-    rl.on('line', onLine);
-    child.once('exit', (code) => reject(new Error(`bin/services exited (${code})`)));
-  });
-  const urls = JSON.parse(await next());
-  return {
-    ...urls,
-    stop() { child.stdin.end(); return new Promise((resolve) => child.once('exit', resolve)); },
-  };
-}
 
 // openStream reads GET /events?destination=... of node with Node's fetch,
 // parsing text/event-stream blocks as an EventSource would: lastId
