@@ -119,6 +119,15 @@
 // resumed from, so the numbers of a stream's ids no longer always
 // increase across a replay; the marks do.
 //
+// Messages can reach a node out of their order in the Log (two nodes
+// publish positions 5 and 6, and 6 arrives first). A mark moves only over
+// positions with none missing below, so it never claims a message the
+// client was not sent; a resume from it may send again a few the client
+// has, which it tells apart by their positions (the chat's line ids). A
+// position that never arrives is given up once 64 later ones have.
+// At most MaxReplays (64) streams read the Log at once; one more resuming
+// meanwhile gets a gap event.
+//
 // # Resources
 //
 // The Server subscribes to the broker once per destination, when the first

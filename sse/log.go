@@ -2,6 +2,7 @@ package sse
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func (wr *writer) replay(ctx context.Context, r replay) error {
 				continue
 			}
 			pos = p
-			st.marks[r.t] = mark{pos: p, known: true}
+			st.advance(r.t, p)
 			if _, err := wr.w.Write(wr.idLine(st.cursor.Load())); err != nil {
 				return err
 			}
@@ -185,4 +186,42 @@ func (wr *writer) replay(ctx context.Context, r replay) error {
 	}
 	st.skip[r.t] = pos
 	return nil
+}
+
+// maxAhead bounds the positions a stream keeps above a gap in a
+// destination's log; past it the stream gives up on the gap (a line this
+// node never got) and its mark moves on.
+const maxAhead = 64
+
+// advance records that the stream was sent position pos of topic t. The
+// mark moves only over positions with none missing below them, so an id
+// never claims a line the client was not sent; a resume from it may send
+// again a few lines the client has, which it tells apart by their ids.
+func (st *stream) advance(t int, pos uint64) {
+	m := &st.marks[t]
+	switch {
+	case !m.known:
+		*m = mark{pos: pos, known: true}
+	case pos <= m.pos:
+		return
+	case pos == m.pos+1:
+		m.pos = pos
+	default:
+		i, found := slices.BinarySearch(st.ahead[t], pos)
+		if !found {
+			st.ahead[t] = slices.Insert(st.ahead[t], i, pos)
+		}
+		if len(st.ahead[t]) <= maxAhead {
+			return
+		}
+		m.pos = st.ahead[t][0] // give up on the gap below the lowest
+	}
+	// Take in what was sent ahead and now follows on.
+	a := st.ahead[t]
+	k := 0
+	for k < len(a) && a[k] <= m.pos+1 {
+		m.pos = max(m.pos, a[k])
+		k++
+	}
+	st.ahead[t] = a[k:]
 }

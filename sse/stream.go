@@ -31,6 +31,10 @@ type stream struct {
 	// then by the writer alone.
 	marks []mark
 	skip  []uint64
+	// ahead holds, per topic, positions sent beyond a gap below them: lines
+	// can reach a node out of order (two nodes publish 5 and 6, RabbitMQ
+	// has 6 first), and a mark must not pass a line the client lacks.
+	ahead [][]uint64
 
 	// cursor is the number of the last message collected for writing (or
 	// the point the stream starts from); the waker reads it to see who
@@ -52,6 +56,7 @@ func newStream(topics []*topic, rc *http.ResponseController) *stream {
 		next:   make([]uint64, len(topics)),
 		marks:  make([]mark, len(topics)),
 		skip:   make([]uint64, len(topics)),
+		ahead:  make([][]uint64, len(topics)),
 		wake:   make(chan struct{}, 1),
 		rc:     rc,
 	}

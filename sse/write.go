@@ -122,8 +122,8 @@ func (wr *writer) write(batch []entry, open bool) error {
 	}
 	st := wr.st
 	for _, e := range batch {
-		if e.logged && e.pos > st.marks[e.t].pos {
-			st.marks[e.t] = mark{pos: e.pos, known: true}
+		if e.logged {
+			st.advance(e.t, e.pos)
 		}
 		if _, err := wr.w.Write(wr.idLine(e.seq)); err != nil {
 			return err
