@@ -4,7 +4,8 @@
 // msg="listening for STOMP over TCP" addr=127.0.0.1:40123). The test then
 // reads the announced addresses with Addr, the process's CPU time and
 // resident memory from /proc with CPU and RSS, and the last lines of its
-// log with LogTail.
+// log with LogTail. CPU, RSS and MachineCPU read the same for any process
+// and for the whole machine.
 //
 // When the test ends, the process is sent SIGTERM and must exit with
 // status 0 within a grace period; otherwise the test fails. A failed test

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// clockTick is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux
-// for every architecture Go supports.
+// clockTick is USER_HZ, the unit of the times in /proc/stat and
+// /proc/PID/stat: 100 on Linux for every architecture Go supports.
 const clockTick = 100
 
 // CPU is the user and system CPU time process pid has used so far, from
@@ -51,4 +51,27 @@ func RSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("proctest: /proc/%d/status: no VmRSS", pid)
+}
+
+// MachineCPU is the CPU time every process on the machine has used since
+// boot: the first line of /proc/stat, less idle and iowait.
+func MachineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("proctest: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("proctest: /proc/stat: first line %q", line)
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("proctest: /proc/stat: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTick, nil
 }
