@@ -1,112 +1,41 @@
 package hostile
 
 import (
-	"bufio"
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/proctest"
 )
 
 // A server is a running bin/stompbox.
 type server struct {
-	cmd                *exec.Cmd
+	*proctest.Proc
 	addr, stomp, debug string
-
-	mu   sync.Mutex
-	tail []string // its last log lines, for failures
 }
 
-var listenRe = regexp.MustCompile(`msg="?(listening|listening for STOMP over TCP|listening for debug)"? addr=(\S+)`)
+// The log messages that announce the server's listeners.
+const (
+	listenWS    = "listening"
+	listenTCP   = "listening for STOMP over TCP"
+	listenDebug = "listening for debug"
+)
 
 // start runs the binary on loopback ports with args added, and stops it
 // when the test ends.
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
-	bin := os.Getenv("STOMPBOX_BIN")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "bin", "stompbox")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s: %v (run make build first)", bin, err)
-	}
 	all := append([]string{"-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0", "-data", t.TempDir()}, args...)
-	cmd := exec.Command(bin, all...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			if m := listenRe.FindStringSubmatch(line); m != nil {
-				switch m[1] {
-				case "listening":
-					s.addr = m[2]
-				case "listening for STOMP over TCP":
-					s.stomp = m[2]
-				default:
-					s.debug = m[2]
-				}
-				if s.addr != "" && s.stomp != "" && s.debug != "" && ready != nil {
-					close(ready)
-					ready = nil
-				}
-			}
-			if s.tail = append(s.tail, line); len(s.tail) > 40 {
-				s.tail = s.tail[1:]
-			}
-			s.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			// SIGTERM is a clean shutdown: exit 0. A crash, or a data race
-			// under a -race build (exit 66), fails the case.
-			if err != nil {
-				t.Errorf("the server exited with %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("the server did not stop within 15 s of SIGTERM")
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("server log tail:\n%s", strings.Join(s.logTail(), "\n"))
-		}
+	p := proctest.Start(t, proctest.Bin(t), proctest.Config{
+		Name:      "the server",
+		Args:      all,
+		Listeners: []string{listenWS, listenTCP, listenDebug},
 	})
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the server did not start: %s", strings.Join(s.logTail(), "\n"))
-	}
-	return s
-}
-
-func (s *server) logTail() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.tail...)
+	return &server{Proc: p, addr: p.Addr(listenWS), stomp: p.Addr(listenTCP), debug: p.Addr(listenDebug)}
 }
 
 func (s *server) wsURL() string { return "ws://" + s.addr + "/chat-app" }
@@ -162,17 +91,9 @@ func (s *server) sample(t *testing.T) sample {
 
 // procSample reads the server's RSS and open fds from /proc.
 func (s *server) procSample() sample {
-	dir := "/proc/" + strconv.Itoa(s.cmd.Process.Pid)
 	var sm sample
-	if b, err := os.ReadFile(dir + "/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				sm.RSS = kb << 10
-			}
-		}
-	}
-	if fds, err := os.ReadDir(dir + "/fd"); err == nil {
+	sm.RSS, _ = s.RSS()
+	if fds, err := os.ReadDir("/proc/" + strconv.Itoa(s.Pid()) + "/fd"); err == nil {
 		sm.Fds = len(fds)
 	}
 	return sm

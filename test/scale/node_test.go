@@ -1,32 +1,28 @@
 package scale
 
 import (
-	"bufio"
-	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/proctest"
 )
 
 // A node is a running bin/stompbox.
 type node struct {
+	*proctest.Proc
 	name        string
-	cmd         *exec.Cmd
 	addr, stomp string
-
-	mu   sync.Mutex
-	tail []string // its last log lines, for failures
 }
 
-var listenRe = regexp.MustCompile(`msg="?(listening|listening for STOMP over TCP)"? addr=(\S+)`)
+// The log messages that announce a node's listeners.
+const (
+	listenWS  = "listening"
+	listenTCP = "listening for STOMP over TCP"
+)
 
 // nodeArgs lift the budgets a load from one loopback address would hit:
 // every client here comes from 127.0.0.1.
@@ -42,86 +38,27 @@ var nodeArgs = []string{
 // for passwords.
 func startNode(t *testing.T, name, brokerURL string, args ...string) *node {
 	t.Helper()
-	bin := os.Getenv("STOMPBOX_BIN")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "bin", "stompbox")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s: %v (run make build first)", bin, err)
-	}
 	all := append([]string{"-addr", "127.0.0.1:0", "-stomp-addr", "127.0.0.1:0", "-data", t.TempDir()}, nodeArgs...)
-	cmd := exec.Command(bin, append(all, args...)...)
+	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "STOMPBOX_") {
-			cmd.Env = append(cmd.Env, kv)
+			env = append(env, kv)
 		}
 	}
 	if brokerURL != "" {
-		cmd.Env = append(cmd.Env, "STOMPBOX_BROKER="+brokerURL)
+		env = append(env, "STOMPBOX_BROKER="+brokerURL)
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &node{name: name, cmd: cmd}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			n.mu.Lock()
-			if m := listenRe.FindStringSubmatch(line); m != nil {
-				if m[1] == "listening" {
-					n.addr = m[2]
-				} else {
-					n.stomp = m[2]
-				}
-				if n.addr != "" && n.stomp != "" && ready != nil {
-					close(ready)
-					ready = nil
-				}
-			}
-			if n.tail = append(n.tail, line); len(n.tail) > 40 {
-				n.tail = n.tail[1:]
-			}
-			n.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("node %s exited with %v", name, err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("node %s did not stop within 20 s of SIGTERM", name)
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("node %s log tail:\n%s", name, strings.Join(n.logTail(), "\n"))
-		}
+	p := proctest.Start(t, proctest.Bin(t), proctest.Config{
+		Name:         "node " + name,
+		Args:         append(all, args...),
+		Env:          env,
+		Listeners:    []string{listenWS, listenTCP},
+		StartTimeout: 20 * time.Second,
+		StopGrace:    20 * time.Second,
 	})
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("node %s did not start: %s", name, strings.Join(n.logTail(), "\n"))
-	}
+	n := &node{Proc: p, name: name, addr: p.Addr(listenWS), stomp: p.Addr(listenTCP)}
 	n.waitReady(t)
 	return n
-}
-
-func (n *node) logTail() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]string(nil), n.tail...)
 }
 
 // waitReady waits until /readyz says the node can route (its broker is up).
@@ -144,44 +81,17 @@ func (n *node) waitReady(t *testing.T) {
 	}
 }
 
-// cpu is the CPU time (user and system) the node has used so far.
-func (n *node) cpu() time.Duration { return procCPU(n.cmd.Process.Pid) }
-
-// rssMB is the node's resident memory in MiB.
-func (n *node) rssMB() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", n.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb >> 10
-		}
-	}
-	return 0
+// cpu is the CPU time (user and system) the node has used so far; 0
+// when it cannot be read.
+func (n *node) cpu() time.Duration {
+	d, _ := n.CPU()
+	return d
 }
 
-// clockTick is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux
-// for every architecture Go supports.
-const clockTick = 100
-
-// procCPU reads utime+stime of a process from /proc/PID/stat; 0 when it
-// cannot.
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name may hold spaces: fields count from after its ")".
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
-	return time.Duration(utime+stime) * time.Second / clockTick
+// rssMB is the node's resident memory in MiB; 0 when it cannot be read.
+func (n *node) rssMB() int64 {
+	b, _ := n.RSS()
+	return b >> 20
 }
 
 // selfCPU is the CPU time this test process (the load client) has used.
@@ -194,23 +104,10 @@ func selfCPU() time.Duration {
 }
 
 // machineCPU is the CPU time every process on the machine has used since
-// boot (the first line of /proc/stat, less idle and iowait): what the
-// nodes, RabbitMQ and the load client did not use of it in a window was
-// used by something else on the machine.
+// boot: what the nodes, RabbitMQ and the load client did not use of it in
+// a window was used by something else on the machine. 0 when it cannot be
+// read.
 func machineCPU() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	if len(f) < 9 || f[0] != "cpu" {
-		return 0
-	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} {
-		n, _ := strconv.ParseInt(f[i], 10, 64)
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clockTick
+	d, _ := proctest.MachineCPU()
+	return d
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/proctest"
 )
 
 // rabbitmqctl is the CLI beside rabbittest.Server; the wrapper in
@@ -63,7 +65,8 @@ func rabbitCPU() time.Duration {
 	if err != nil {
 		return 0
 	}
-	return procCPU(b.pid)
+	d, _ := proctest.CPU(b.pid)
+	return d
 }
 
 // ctl runs rabbitmqctl -q against the test's node, as the user RabbitMQ
