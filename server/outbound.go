@@ -4,6 +4,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
@@ -19,6 +20,12 @@ type outFrame struct {
 	text         bool
 	raw          bool
 	topic        bool // a topic MESSAGE: counted as dropped if a cut discards it
+
+	// A MESSAGE whose head enqueue writes (appendHead) into the session's
+	// heads buffer: for subscription msg, delivery number n.
+	msg                 *subscription
+	n                   uint64
+	ackHdr, redelivered bool
 
 	// An ack:auto queue MESSAGE: its subscription's in-flight count drops
 	// once it is written, and the message goes back to the queue if it
@@ -38,7 +45,18 @@ func (s *session) enqueue(o outFrame) bool {
 		s.mu.Unlock()
 		return false
 	}
+	if o.msg != nil {
+		if s.heads == nil {
+			s.heads = headsPool.get()
+		}
+		start := len(s.heads)
+		s.heads = s.appendHead(s.heads, &o)
+		o.head = s.heads[start:len(s.heads):len(s.heads)]
+	}
 	if s.queued+o.size() > s.srv.cfg.MaxQueuedBytes {
+		if o.msg != nil {
+			s.heads = s.heads[:len(s.heads)-len(o.head)]
+		}
 		s.mu.Unlock()
 		s.srv.counters.slowConsumers.Add(1)
 		if o.topic {
@@ -47,6 +65,9 @@ func (s *session) enqueue(o outFrame) bool {
 		s.close(&ProtocolError{Message: "slow consumer",
 			Detail: "more than " + strconv.Itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
 		return false
+	}
+	if s.queue == nil {
+		s.queue = framesPool.get()
 	}
 	s.queue = append(s.queue, o)
 	s.queued += o.size()
@@ -137,10 +158,9 @@ func (s *session) writeLoop() {
 	defer close(s.writerDone)
 	defer s.stopReading()
 	var (
-		batch   []outFrame
-		scratch []byte
-		bufs    net.Buffers
-		timer   = time.NewTimer(time.Hour)
+		batch []outFrame
+		heads []byte // the pooled buffer batch's MESSAGE heads are in, if any
+		timer = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	defer timer.Stop()
@@ -157,7 +177,8 @@ func (s *session) writeLoop() {
 		timer.Stop()
 
 		s.mu.Lock()
-		batch, s.queue = s.queue, batch[:0]
+		batch, s.queue = s.queue, nil
+		heads, s.heads = s.heads, nil
 		s.queued = 0
 		closing, code := s.closing, s.closeCode
 		s.mu.Unlock()
@@ -171,15 +192,17 @@ func (s *session) writeLoop() {
 			}
 		}
 		if len(batch) > 0 {
-			var err error
-			scratch, bufs, err = s.write(batch, scratch, bufs)
-			if err != nil {
+			if err := s.write(batch); err != nil {
 				s.logger().Debug("write failed", "err", err)
 				s.endWriting(batch)
 				return
 			}
 			s.written(batch)
+			// An idle session holds no buffers: they go back to the pools.
 			clear(batch) // drop references to sent bytes
+			framesPool.put(batch)
+			headsPool.put(heads)
+			batch, heads = nil, nil
 		}
 		if closing {
 			s.t.closeWrite(s.conn)
@@ -235,23 +258,63 @@ func (s *session) endWriting(unsent []outFrame) {
 
 var eol = []byte{'\n'}
 
-// write sends batch with one vectored write: transport headers go into
-// scratch, and each frame's head and shared bytes are referenced, not
-// copied.
-func (s *session) write(batch []outFrame, scratch []byte, bufs net.Buffers) ([]byte, net.Buffers, error) {
-	scratch = scratch[:0]
-	offs := make([]int, 0, len(batch)+1)
-	for i := range batch {
-		offs = append(offs, len(scratch))
-		if !batch[i].raw {
-			scratch = s.t.appendHeader(scratch, batch[i].size(), batch[i].text)
-		}
+// A session's outgoing frames, the buffer their MESSAGE heads are in, and
+// the vector a batch is written from are taken from pools when needed and
+// given back once the batch is written: a delivery allocates nothing, and
+// an idle session holds none of them.
+var (
+	framesPool  = slicePool[outFrame]{max: 8192}
+	headsPool   = slicePool[byte]{max: 256 << 10}
+	vectorsPool = sync.Pool{New: func() any { return new(vector) }}
+)
+
+// A slicePool recycles slices of T, keeping those of capacity up to max.
+type slicePool[T any] struct {
+	p   sync.Pool
+	max int
+}
+
+func (sp *slicePool[T]) get() []T {
+	if b, ok := sp.p.Get().(*[]T); ok {
+		return (*b)[:0]
 	}
-	offs = append(offs, len(scratch))
-	bufs = bufs[:0]
+	return nil
+}
+
+func (sp *slicePool[T]) put(b []T) {
+	if cap(b) == 0 || cap(b) > sp.max {
+		return
+	}
+	sp.p.Put(&b)
+}
+
+// A vector is what one batch is written from: the transport headers, and
+// the list of byte slices for writev.
+type vector struct {
+	scratch []byte
+	bufs    net.Buffers
+}
+
+// maxPooledVector is the most frames a vector put back in the pool has
+// room for.
+const maxPooledVector = 8192
+
+// write sends batch with one vectored write: transport headers go into
+// a pooled scratch buffer, and each frame's head and shared bytes are
+// referenced, not copied.
+func (s *session) write(batch []outFrame) error {
+	v := vectorsPool.Get().(*vector)
+	// Room for every transport header up front, so scratch never moves
+	// and each header can be referenced as soon as it is appended.
+	scratch := slices.Grow(v.scratch[:0], maxTransportHeader*len(batch))
+	bufs := v.bufs[:0]
 	for i := range batch {
-		if h := scratch[offs[i]:offs[i+1]]; len(h) > 0 {
-			bufs = append(bufs, h)
+		if !batch[i].raw {
+			n := len(scratch)
+			scratch = s.t.appendHeader(scratch, batch[i].size(), batch[i].text)
+			if h := scratch[n:len(scratch):len(scratch)]; len(h) > 0 {
+				bufs = append(bufs, h)
+			}
 		}
 		bufs = append(bufs, batch[i].head)
 		if len(batch[i].shared) > 0 {
@@ -261,6 +324,10 @@ func (s *session) write(batch []outFrame, scratch []byte, bufs net.Buffers) ([]b
 	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
 	keep := bufs
 	_, err := bufs.WriteTo(s.conn)
-	clear(keep)
-	return scratch, keep[:0], err
+	clear(keep) // drop references to sent bytes
+	if len(batch) <= maxPooledVector {
+		v.scratch, v.bufs = scratch, keep[:0]
+		vectorsPool.Put(v)
+	}
+	return err
 }

@@ -46,6 +46,7 @@ type session struct {
 	mu        sync.Mutex
 	queue     []outFrame
 	queued    int
+	heads     []byte     // the queued MESSAGEs' own header lines, back to back
 	orphans   []outFrame // ack:auto queue messages a slow-consumer cut discarded
 	closing   bool
 	closeCode uint16

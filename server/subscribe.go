@@ -41,8 +41,9 @@ type subscription struct {
 	bs       *broker.Subscription // ID is the client's; Destination the broker's
 	dest     string               // the destination as the client wrote it
 	mode     ackMode
-	app      bool // answered by the application once; not in the broker
-	prefetch int  // queue messages it may have in flight: unwritten (ack:auto) or unacknowledged
+	app      bool   // answered by the application once; not in the broker
+	prefetch int    // queue messages it may have in flight: unwritten (ack:auto) or unacknowledged
+	hdr      []byte // "subscription:<id>\n", encoded once for the session's version
 
 	// Guarded by s.acks.mu.
 	pending  []uint64 // unacknowledged message numbers, ascending
@@ -90,6 +91,7 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	}
 	sub := &subscription{s: s, mode: mode, dest: dest, prefetch: prefetch}
 	sub.bs = &broker.Subscription{ID: string(id), Destination: dest, Subscriber: sub}
+	sub.hdr = frame.AppendHeader(nil, frame.HdrSubscription, sub.bs.ID, s.version())
 	if done, perr := s.subscribeApp(sub, f.Header); done || perr != nil {
 		return perr
 	}
@@ -269,21 +271,28 @@ func (s *session) deliver(sub *subscription, m *broker.Message) bool {
 	return true
 }
 
-// message builds the MESSAGE frame for delivery number n.
+// message returns the MESSAGE frame for delivery number n: the bytes every
+// subscriber shares, and what enqueue needs to write the session's own
+// header lines (appendHead) into the session's buffer of them, so a
+// delivery allocates nothing.
 func (s *session) message(sub *subscription, m *broker.Message, n uint64, ack bool) outFrame {
 	v := s.version()
-	head := make([]byte, 0, 96+2*len(s.id)+len(sub.bs.ID))
-	head = append(head, frame.MESSAGE...)
-	head = append(head, '\n')
-	head = frame.AppendHeader(head, frame.HdrSubscription, sub.bs.ID, v)
-	head = s.appendMessageID(append(head, frame.HdrMessageID+":"...), n)
-	if ack && v >= frame.V1_2 {
-		head = s.appendMessageID(append(head, frame.HdrAck+":"...), n)
+	return outFrame{msg: sub, n: n, ackHdr: ack && v >= frame.V1_2, redelivered: m.Redelivered, shared: m.Encoded(v), text: m.IsText()}
+}
+
+// appendHead appends o's own header lines: the command, subscription,
+// message-id, and ack and redelivered where they apply.
+func (s *session) appendHead(dst []byte, o *outFrame) []byte {
+	dst = append(dst, frame.MESSAGE+"\n"...)
+	dst = append(dst, o.msg.hdr...)
+	dst = s.appendMessageID(append(dst, frame.HdrMessageID+":"...), o.n)
+	if o.ackHdr {
+		dst = s.appendMessageID(append(dst, frame.HdrAck+":"...), o.n)
 	}
-	if m.Redelivered {
-		head = append(head, "redelivered:true\n"...)
+	if o.redelivered {
+		dst = append(dst, "redelivered:true\n"...)
 	}
-	return outFrame{head: head, shared: m.Encoded(v), text: m.IsText()}
+	return dst
 }
 
 // appendMessageID appends "<session>-<n>\n": unique in the server, and

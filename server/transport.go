@@ -5,7 +5,8 @@ import "net"
 // A transport frames STOMP bytes for one kind of connection.
 type transport interface {
 	name() string
-	// appendHeader appends what goes before a STOMP frame of n bytes.
+	// appendHeader appends what goes before a STOMP frame of n bytes: at
+	// most maxTransportHeader bytes.
 	appendHeader(dst []byte, n int, text bool) []byte
 	// closeFrame returns the bytes that announce a close, or nil.
 	closeFrame(code uint16) []byte
@@ -28,3 +29,7 @@ func halfClose(c net.Conn) {
 		cw.CloseWrite()
 	}
 }
+
+// maxTransportHeader bounds what appendHeader appends: a server's WebSocket
+// frame header (2 bytes, 8 more for the length, no mask), with room to spare.
+const maxTransportHeader = 14
