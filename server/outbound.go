@@ -263,22 +263,23 @@ var eol = []byte{'\n'}
 // given back once the batch is written: a delivery allocates nothing, and
 // an idle session holds none of them.
 var (
-	framesPool  = slicePool[outFrame]{max: 8192}
-	headsPool   = slicePool[byte]{max: 256 << 10}
+	framesPool  = slicePool[outFrame]{initial: 16, max: 8192}
+	headsPool   = slicePool[byte]{initial: 2 << 10, max: 256 << 10}
 	vectorsPool = sync.Pool{New: func() any { return new(vector) }}
 )
 
-// A slicePool recycles slices of T, keeping those of capacity up to max.
+// A slicePool recycles slices of T, keeping those of capacity up to max;
+// a new one has room for initial.
 type slicePool[T any] struct {
-	p   sync.Pool
-	max int
+	p            sync.Pool
+	initial, max int
 }
 
 func (sp *slicePool[T]) get() []T {
 	if b, ok := sp.p.Get().(*[]T); ok {
 		return (*b)[:0]
 	}
-	return nil
+	return make([]T, 0, sp.initial)
 }
 
 func (sp *slicePool[T]) put(b []T) {
