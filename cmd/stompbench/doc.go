@@ -16,8 +16,8 @@
 // send time on stompbench's monotonic clock, so each receiving
 // connection records publish-to-deliver latency in an HDR histogram
 // (github.com/HdrHistogram/hdrhistogram-go) and counts, per publisher,
-// what it lost (a sequence number that never came within -drain after
-// publishing stopped) and what it got twice (or out of order). At -rate a
+// what it lost (a sequence number that had not come when, after
+// publishing stopped, nothing more arrived for -drain) and what it got twice (or out of order). At -rate a
 // message is stamped with the time it was due, not when it went out, so
 // a publisher that falls behind shows as latency instead of hiding it.
 //

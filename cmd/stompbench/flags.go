@@ -50,7 +50,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.rate, "rate", 10, "messages a second per publisher (open loop; ignored with -window)")
 	fs.IntVar(&o.window, "window", 0, "closed loop: messages each publisher keeps outstanding, counted until they come back on its own subscription; 0 uses -rate")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long publishers publish (or idle connections are held) once every connection is subscribed")
-	fs.DurationVar(&o.drain, "drain", 5*time.Second, "how long to wait after publishing for messages still on their way; those not in by then are lost")
+	fs.DurationVar(&o.drain, "drain", 5*time.Second, "after publishing, how long to wait for messages still on their way once none has arrived; those not in by then are lost")
 	fs.IntVar(&o.size, "size", 100, "body bytes: JSON with the publisher, its sequence number and the send time, padded to this size")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to report its CPU time per delivery and memory per connection (from /proc)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of a table")

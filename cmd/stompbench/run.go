@@ -77,13 +77,17 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 	self2, _ := readUsage(0)
 	pubs.Wait()
 
-	// Wait for what is still on its way.
-	drainStart := time.Now()
-	var s sums
+	// Wait for what is still on its way, as long as some of it keeps
+	// arriving: a deep window's backlog is slow, not lost.
+	lastChange := time.Now()
+	var s, last sums
 	for {
 		s = b.sum()
-		if s.unique >= s.expected || time.Since(drainStart) > o.drain || ctx.Err() != nil {
+		if s.unique >= s.expected || time.Since(lastChange) > o.drain || ctx.Err() != nil {
 			break
+		}
+		if s.unique != last.unique {
+			last, lastChange = s, time.Now()
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
