@@ -3,6 +3,7 @@ module github.com/stompbox/stompbox
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/gobwas/ws v1.5.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/text v0.44.0
