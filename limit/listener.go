@@ -72,6 +72,12 @@ func (c *counted) Close() error {
 	return err
 }
 
+// NetConn returns the connection it counts, for what must reach it
+// directly: net.Buffers writes with one writev only to a *net.TCPConn (or
+// another connection of package net), and one write per buffer to
+// anything wrapping it.
+func (c *counted) NetConn() net.Conn { return c.Conn }
+
 // CloseWrite half-closes, when the connection can.
 func (c *counted) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"net"
 	"slices"
 	"strconv"
@@ -324,11 +325,28 @@ func (s *session) write(batch []outFrame) error {
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
 	keep := bufs
-	_, err := bufs.WriteTo(s.conn)
+	_, err := bufs.WriteTo(s.out)
 	clear(keep) // drop references to sent bytes
 	if len(batch) <= maxPooledVector {
 		v.scratch, v.bufs = scratch, keep[:0]
 		vectorsPool.Put(v)
 	}
 	return err
+}
+
+// vectorTarget returns the connection beneath c's wrappers (those with a
+// NetConn method, as limit's and crypto/tls's have): net.Buffers makes
+// one writev only on a connection of package net itself, and one write
+// per buffer on anything wrapping it, three system calls a MESSAGE.
+func vectorTarget(c net.Conn) net.Conn {
+	for {
+		w, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return c
+		}
+		if _, tls := c.(*tls.Conn); tls {
+			return c // writes must go through the TLS layer
+		}
+		c = w.NetConn()
+	}
 }

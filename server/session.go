@@ -19,6 +19,7 @@ type session struct {
 	srv  *Server
 	id   string
 	conn net.Conn
+	out  net.Conn // what the writer writes to: conn, unwrapped (see vectorTarget)
 	t    transport
 	req  *http.Request               // the WebSocket handshake; nil over TCP
 	info *Session                    // set at CONNECT
@@ -67,6 +68,7 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		srv:        srv,
 		id:         newID(),
 		conn:       conn,
+		out:        vectorTarget(conn),
 		t:          t,
 		req:        req,
 		subs:       make(map[string]*subscription),
