@@ -179,6 +179,7 @@ func (s *session) writeLoop() {
 				return
 			}
 			s.written(batch)
+			s.frames.countOut(batch)
 			clear(batch) // drop references to sent bytes
 		}
 		if closing {
