@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
@@ -22,7 +23,22 @@ type Config struct {
 	Prefix string
 	// Logger receives structured logs. Default: slog.Default().
 	Logger *slog.Logger
+	// OnHandled, when set, is called after every handler call with what
+	// it took, for metrics. It runs on the session's reader goroutine, so
+	// it must be quick. Default: nil (handlers are not timed).
+	OnHandled HandledHandler
 }
+
+// Handled describes one call of a handler, for Config.OnHandled.
+type Handled struct {
+	Command  string        // frame.SEND (Handle) or frame.SUBSCRIBE (Subscribe)
+	Path     string        // the path the handler was registered with, a pattern as written: never the destination
+	Duration time.Duration // decoding, the handler, and sending its result
+	Err      error         // what the call returned, before it was sorted for the client
+}
+
+// A HandledHandler receives a Handled after each handler call.
+type HandledHandler func(Handled)
 
 // A Router dispatches SEND and SUBSCRIBE frames for application
 // destinations to the handlers registered with Handle and Subscribe. It
@@ -31,10 +47,11 @@ type Config struct {
 // Set its Users (the embedded Template's) to the server once it exists, so
 // that SendToUser, PublishToUser and error replies reach users.
 type Router struct {
-	prefix string
-	log    *slog.Logger
-	sends  routes
-	subs   routes
+	prefix    string
+	log       *slog.Logger
+	onHandled HandledHandler
+	sends     routes
+	subs      routes
 	Template
 }
 
@@ -47,8 +64,9 @@ type routes struct {
 }
 
 type patternRoute struct {
-	p *pattern.Pattern
-	h route
+	p    *pattern.Pattern
+	path string
+	h    route
 }
 
 type route func(ctx context.Context, m *broker.Message) (*broker.Message, error)
@@ -76,21 +94,33 @@ func (rs *routes) add(path string, h route) {
 			panic(fmt.Sprintf("messaging: path %q registered twice", path))
 		}
 	}
-	rs.patterns = append(rs.patterns, patternRoute{p: p, h: h})
+	rs.patterns = append(rs.patterns, patternRoute{p: p, path: path, h: h})
 }
 
-// find returns the handler for path and the variables it captured: a
-// literal path first, then patterns in the order they were registered.
-func (rs *routes) find(path string) (route, []string) {
+// find returns the handler for path, the path it was registered with and
+// the variables it captured: a literal path first, then patterns in the
+// order they were registered.
+func (rs *routes) find(path string) (route, string, []string) {
 	if h := rs.exact[path]; h != nil {
-		return h, nil
+		return h, path, nil
 	}
 	for _, pr := range rs.patterns {
 		if vars, ok := pr.p.MatchVars(path); ok {
-			return pr.h, vars
+			return pr.h, pr.path, vars
 		}
 	}
-	return nil, nil
+	return nil, "", nil
+}
+
+// call runs h, timing it when OnHandled is set.
+func (r *Router) call(ctx context.Context, h route, command, registered string, m *broker.Message) (*broker.Message, error) {
+	if r.onHandled == nil {
+		return h(ctx, m)
+	}
+	start := time.Now()
+	reply, err := h(ctx, m)
+	r.onHandled(Handled{Command: command, Path: registered, Duration: time.Since(start), Err: err})
+	return reply, err
 }
 
 // NewRouter returns a Router with no handlers.
@@ -102,7 +132,7 @@ func NewRouter(cfg Config) *Router {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Router{prefix: cfg.Prefix, log: cfg.Logger, Template: Template{Broker: cfg.Broker}}
+	return &Router{prefix: cfg.Prefix, log: cfg.Logger, onHandled: cfg.OnHandled, Template: Template{Broker: cfg.Broker}}
 }
 
 type varsKey struct{}
@@ -143,11 +173,11 @@ func (r *Router) HandleSend(ctx context.Context, m *broker.Message) (bool, error
 	if !ok {
 		return false, nil
 	}
-	h, vars := r.sends.find(path)
+	h, registered, vars := r.sends.find(path)
 	if h == nil {
 		return true, &BadMessageError{Destination: m.Destination, Err: ErrNoHandler}
 	}
-	_, err := h(withFrame(ctx, vars, m.Header), m)
+	_, err := r.call(withFrame(ctx, vars, m.Header), h, frame.SEND, registered, m)
 	return true, r.handlerError(ctx, m.Destination, err)
 }
 
@@ -157,11 +187,11 @@ func (r *Router) HandleSubscribe(ctx context.Context, dest string, hdr frame.Hea
 	if !ok {
 		return false, nil, nil
 	}
-	h, vars := r.subs.find(path)
+	h, registered, vars := r.subs.find(path)
 	if h == nil {
 		return true, nil, &BadMessageError{Destination: dest, Err: ErrNoHandler}
 	}
-	reply, err := h(withFrame(ctx, vars, hdr), broker.NewMessage(dest, nil, nil))
+	reply, err := r.call(withFrame(ctx, vars, hdr), h, frame.SUBSCRIBE, registered, broker.NewMessage(dest, nil, nil))
 	return true, reply, r.handlerError(ctx, dest, err)
 }
 

@@ -184,3 +184,35 @@ func TestHeaderReachesHandlers(t *testing.T) {
 		t.Fatalf("subscribe handler answered %q, want %q", got, want)
 	}
 }
+
+// OnHandled hears of every handler call with the path the handler was
+// registered with, never the destination, and with what it returned.
+func TestOnHandled(t *testing.T) {
+	var got []messaging.Handled
+	r := messaging.NewRouter(messaging.Config{Broker: broker.NewMemory(), OnHandled: func(h messaging.Handled) { got = append(got, h) }})
+	messaging.Handle(r, "/rooms/{room}/chat", func(ctx context.Context, s string) (string, error) {
+		if s == "fail" {
+			return "", &messaging.Error{Code: "c", Message: "m"}
+		}
+		return s, nil
+	}, messaging.SendTo("/topic/x"))
+	messaging.Subscribe(r, "/rooms", func(context.Context) (string, error) { return "", nil })
+
+	send(r, "/app/rooms/lobby/chat", "hi")
+	send(r, "/app/rooms/attic/chat", "fail")
+	send(r, "/app/nowhere", "x") // no handler: nothing to time
+	r.HandleSubscribe(context.Background(), "/app/rooms", nil)
+
+	want := []struct {
+		cmd, path string
+		failed    bool
+	}{{frame.SEND, "/rooms/{room}/chat", false}, {frame.SEND, "/rooms/{room}/chat", true}, {frame.SUBSCRIBE, "/rooms", false}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i, w := range want {
+		if g := got[i]; g.Command != w.cmd || g.Path != w.path || (g.Err != nil) != w.failed || g.Duration < 0 {
+			t.Errorf("call %d: %+v, want %+v", i, g, w)
+		}
+	}
+}

@@ -24,7 +24,8 @@
 //
 // Lock order, outermost first; no goroutine takes them in another order:
 //
-//  1. Server.mu (sessions and listeners), then a session's mu (Shutdown).
+//  1. Server.mu (sessions and listeners), then a session's mu (Shutdown,
+//     Stats).
 //  2. The broker's destination locks (held while it calls
 //     Subscriber.Deliver), then session.acks.mu, then session.mu: deliver
 //     takes acks.mu and enqueues under it.

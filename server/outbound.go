@@ -199,6 +199,7 @@ func (s *session) writeLoop() {
 				return
 			}
 			s.written(batch)
+			s.frames.countOut(batch)
 			// An idle session holds no buffers: they go back to the pools.
 			clear(batch) // drop references to sent bytes
 			framesPool.put(batch)

@@ -29,6 +29,7 @@ type Server struct {
 
 	reg      registry
 	counters counters
+	ended    frameSums     // the frame counts of sessions that have ended, guarded by mu
 	warn     *limit.Warner // budget refusals, at most one a second each
 
 	userRouter broker.UserRouter // the broker's, when it routes users between nodes
@@ -113,6 +114,7 @@ func (srv *Server) run(conn net.Conn, t transport, src io.Reader, req *http.Requ
 	defer func() {
 		srv.mu.Lock()
 		delete(srv.sessions, s)
+		srv.ended.add(&s.frames)
 		srv.mu.Unlock()
 		srv.wg.Done()
 	}()

@@ -54,6 +54,8 @@ type session struct {
 
 	wake       chan struct{}
 	writerDone chan struct{}
+
+	frames frameCounts // for Stats
 }
 
 // errReadStopped ends the read loop once the writer has finished.
@@ -201,6 +203,7 @@ func (s *session) readLoop() error {
 				return err
 			}
 		}
+		s.frames.countIn(f.Command)
 		receipt, hasReceipt := f.Header.Lookup(frame.HdrReceipt)
 		if !hasReceipt {
 			receipt = nil

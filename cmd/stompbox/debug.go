@@ -7,13 +7,15 @@ import (
 	"runtime"
 )
 
-// debugHandler serves the profiler at /debug/pprof/ and, at /debug/vars, a
-// JSON snapshot: goroutines, heap figures and the counters stats returns
-// (after a garbage collection with ?gc).
+// debugHandler serves the profiler at /debug/pprof/, metrics (Prometheus)
+// at /metrics and, at /debug/vars, a JSON snapshot: goroutines, heap
+// figures and the counters stats returns (after a garbage collection with
+// ?gc).
 // It is for an operator on a private address (-debug-addr), never the
 // public one.
-func debugHandler(stats func() map[string]any) http.Handler {
+func debugHandler(metrics http.Handler, stats func() map[string]any) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

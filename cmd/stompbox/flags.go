@@ -24,6 +24,7 @@ type options struct {
 	logFormat      string
 	shutdownGrace  time.Duration
 	debugAddr      string
+	metricsAddr    string
 	stomp          server.Config       // limits and timeouts; the rest is set by run
 	broker         broker.MemoryConfig // the in-memory broker's budgets
 	sse            sse.Config          // the event stream endpoint's budgets
@@ -58,7 +59,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.data, "data", "./data", "directory of the chat history (SQLite, stompbox.db), created if missing")
 	fs.StringVar(&o.brokerURL, "broker", "", "the message broker: empty for the in-memory one (one node), or amqp://user@host:5672/vhost for RabbitMQ shared by many nodes (topics cross nodes; queues stay on their node for now); put the password in STOMPBOX_BROKER, not on the command line")
 	fs.StringVar(&o.history, "history", "", "where the chat history is kept: empty for SQLite under -data, or postgres://user@host:5432/db for PostgreSQL shared by many nodes (put the password in PGPASSWORD or STOMPBOX_HISTORY, not on the command line)")
-	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/ and /debug/vars (counters, goroutines), e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "address for /debug/pprof/, /debug/vars (counters, goroutines) and /metrics, e.g. 127.0.0.1:6060; off when empty; never expose it publicly")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "address serving only /metrics (Prometheus), e.g. 10.0.0.5:9464, for a scraper that must not reach -debug-addr's profiler; off when empty. Counts only, no messages, destinations or names; still, keep it off the public internet")
 
 	fs.IntVar(&o.maxConns, "max-connections", 10000, "connections open at once, WebSocket, SSE, HTTP and TCP together; newcomers past it get 503 or an ERROR frame")
 	fs.IntVar(&o.maxConnsPerIP, "max-connections-per-ip", 1000, "connections one client IP address (IPv6: one /64) may hold at once")

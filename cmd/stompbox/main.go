@@ -19,6 +19,7 @@ import (
 	"github.com/stompbox/stompbox/chat"
 	"github.com/stompbox/stompbox/limit"
 	"github.com/stompbox/stompbox/messaging"
+	"github.com/stompbox/stompbox/metrics"
 	"github.com/stompbox/stompbox/server"
 	"github.com/stompbox/stompbox/sse"
 	"github.com/stompbox/stompbox/web"
@@ -53,15 +54,19 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close() // after the sessions, whose handlers write to it
+	reg := metrics.NewRegistry()
+	timed := metrics.TimeStore(store)
+	handlers := metrics.NewHandlers()
+	reg.MustRegister(timed, handlers)
 
 	b, err := openBroker(ctx, o, log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	router := messaging.NewRouter(messaging.Config{Broker: b.Broker, Logger: log})
+	router := messaging.NewRouter(messaging.Config{Broker: b.Broker, Logger: log, OnHandled: handlers.Observe})
 	cc := o.chat
-	cc.Store, cc.Router, cc.Logger = store, router, log
+	cc.Store, cc.Router, cc.Logger = timed, router, log
 	app, err := chat.New(ctx, cc)
 	if err != nil {
 		return err
@@ -115,13 +120,14 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 
 	// One budget for every connection: WebSocket, SSE, plain HTTP and TCP.
 	conns := &limit.Conns{Max: o.maxConns, PerIP: o.maxConnsPerIP}
+	registerMetrics(reg, conns, stomp, events, b)
 	warn := limit.NewWarner(log, time.Second)
 	raw, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
 	ln := limit.Listener(raw, conns, refuseHTTP, warn)
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", raw.Addr().String(), "endpoint", "/chat-app", "url", openURL(raw.Addr()))
 
@@ -143,7 +149,7 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			stomp.Shutdown(context.Background())
 			return err
 		}
-		ds = &http.Server{Handler: debugHandler(func() map[string]any {
+		ds = &http.Server{Handler: debugHandler(metrics.Handler(reg), func() map[string]any {
 			return map[string]any{
 				"connections": conns.Stats(),
 				"stomp":       stomp.Stats(),
@@ -152,7 +158,24 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 			}
 		}), ReadHeaderTimeout: o.readHeaderTimeout}
 		go func() { errc <- ds.Serve(dl) }()
-		log.Info("listening for debug", "addr", dl.Addr().String(), "paths", "/debug/pprof/ /debug/vars")
+		log.Info("listening for debug", "addr", dl.Addr().String(), "paths", "/debug/pprof/ /debug/vars /metrics")
+	}
+	var ms *http.Server
+	if o.metricsAddr != "" {
+		ml, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			hs.Close()
+			stomp.Shutdown(context.Background())
+			if ds != nil {
+				ds.Close()
+			}
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler(reg))
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: o.readHeaderTimeout, MaxHeaderBytes: maxHeaderBytes}
+		go func() { errc <- ms.Serve(ml) }()
+		log.Info("listening for metrics", "addr", ml.Addr().String(), "path", "/metrics")
 	}
 
 	select {
@@ -171,8 +194,10 @@ func run(ctx context.Context, o *options, log *slog.Logger) error {
 	herr := hs.Shutdown(sctx)
 	serr := stomp.Shutdown(sctx)
 	app.Close() // after the sessions: their leaves have gone out
-	if ds != nil {
-		ds.Close()
+	for _, s := range []*http.Server{ds, ms} {
+		if s != nil {
+			s.Close()
+		}
 	}
 	log.Info("stopped")
 	return errors.Join(eerr, herr, serr)

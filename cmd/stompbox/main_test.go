@@ -42,7 +42,7 @@ func TestOptions(t *testing.T) {
 		t.Fatalf("default addr %q", o.addr)
 	}
 	var help bytes.Buffer
-	if _, err := parseOptions([]string{"-h"}, getenv, &help); !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "-stomp-addr") {
+	if _, err := parseOptions([]string{"-h"}, getenv, &help); !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "-stomp-addr") || !strings.Contains(help.String(), "-metrics-addr") {
 		t.Fatalf("-h: %v, %q", err, help.String())
 	}
 	if _, err := parseOptions([]string{"extra"}, getenv, io.Discard); err == nil {
@@ -130,5 +130,58 @@ func TestHistoryFlag(t *testing.T) {
 	_, err = openHistory(ctx, &options{history: "postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=1"}, slog.New(slog.DiscardHandler))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("an unreachable database: %v", err)
+	}
+}
+
+// -metrics-addr serves /metrics alone, and -debug-addr serves it beside
+// the profiler; both show the stompbox collectors.
+func TestMetricsListeners(t *testing.T) {
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, &options{addr: "127.0.0.1:0", debugAddr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", shutdownGrace: 5 * time.Second, data: t.TempDir()}, log)
+	}()
+	addrs := map[string]string{}
+	re := regexp.MustCompile(`msg="listening for (debug|metrics)" addr=(\S+)`)
+	for deadline := time.Now().Add(5 * time.Second); len(addrs) < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, m := range re.FindAllStringSubmatch(logs.String(), -1) {
+			addrs[m[1]] = m[2]
+		}
+	}
+	if len(addrs) < 2 {
+		t.Fatalf("listeners %v in %q", addrs, logs.String())
+	}
+	for _, c := range []struct {
+		addr, path string
+		want       int
+	}{
+		{addrs["metrics"], "/metrics", 200},
+		{addrs["metrics"], "/debug/vars", 404}, // the profiler and vars are not on the metrics listener
+		{addrs["metrics"], "/debug/pprof/", 404},
+		{addrs["debug"], "/metrics", 200},
+		{addrs["debug"], "/debug/vars", 200},
+	} {
+		resp, err := http.Get("http://" + c.addr + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s on %s: %d, want %d", c.path, c.addr, resp.StatusCode, c.want)
+		}
+		if c.path == "/metrics" {
+			for _, name := range []string{"stompbox_stomp_sessions", "stompbox_connections_open", "stompbox_sse_streams", "stompbox_broker_destinations", "go_goroutines"} {
+				if !strings.Contains(string(body), "\n"+name+" ") {
+					t.Errorf("no %s on %s", name, c.addr)
+				}
+			}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }
