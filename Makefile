@@ -12,6 +12,7 @@
 #                 connections with 5,000 clients (test-results/scale.md)
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
+#   make bench-smoke  stompbench against bin/stompbox for 2 s: nothing lost
 #   make screenshot  docs/screenshot.png from a scripted chat in Chromium
 
 SHELL := bash
@@ -28,12 +29,14 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench hostile soak scale clean
+.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench bench-smoke hostile soak scale clean
 
 build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
 	$(GO) build -o bin/parity ./examples/parity
 	$(GO) build -o bin/services ./test/services
+	$(GO) build -o bin/stompbench ./cmd/stompbench
+	$(GO) build -o bin/refserver ./cmd/refserver
 
 run: build
 	./$(BIN)
@@ -65,6 +68,7 @@ test: deps build
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory hostile
 	$(MAKE) --no-print-directory scale SCALE_SECONDS=2
+	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory interop
 	npm run --silent test:web
 	$(NODE) --test --test-concurrency=1 test/e2e/*.test.mjs
@@ -100,6 +104,19 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./frame/
+
+# stompbench against bin/stompbox for two seconds: exits non-zero on any
+# lost, duplicated or refused message or failed connection; no timing is
+# asserted. Needs `make build` first.
+bench-smoke:
+	d=$$(mktemp -d); \
+	./$(BIN) -addr 127.0.0.1:0 -data $$d 2>$$d/log & pid=$$!; \
+	trap 'kill $$pid; wait $$pid || true; rm -rf $$d' EXIT; \
+	addr=; for i in $$(seq 100); do \
+		addr=$$(sed -n 's/.*msg=listening addr=\([^ ]*\).*/\1/p' $$d/log); \
+		[ -n "$$addr" ] && break; sleep 0.1; \
+	done; \
+	bin/stompbench -url ws://$$addr/chat-app -subs 50 -pubs 5 -rooms 2 -rate 20 -duration 2s -pid $$pid
 
 screenshot: build
 	$(NODE) scripts/screenshot.mjs
