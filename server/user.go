@@ -33,7 +33,7 @@ func WithSession(ctx context.Context, s *Session) context.Context {
 // A ConnectRequest is what OnConnect sees of a connecting client.
 type ConnectRequest struct {
 	Header  frame.Header  // the CONNECT frame's headers: login, passcode, ...
-	Request *http.Request // the WebSocket handshake (cookies, Authorization); nil over TCP
+	Request *http.Request // the WebSocket handshake (cookies, Authorization); nil over TCP. Its Context has ended with the handshake
 	Remote  string
 }
 

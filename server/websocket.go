@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -56,8 +58,23 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	srv.run(conn, wsTransport{}, &wsReader{r: rw.Reader}, r)
+	// Bytes the client sent right after the handshake may wait in
+	// net/http's reader: they are taken over, and the session reads the
+	// connection itself through a small buffer of its own. It runs on a
+	// goroutine of its own and ServeHTTP returns, so that net/http lets go
+	// of what it kept for the request (its 4 KiB read and write buffers,
+	// the handler's deep stack): an idle WebSocket costs that much less.
+	var src io.Reader = conn
+	if n := rw.Reader.Buffered(); n > 0 {
+		early, _ := rw.Reader.Peek(n)
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
+	}
+	go srv.run(conn, wsTransport{}, &wsReader{r: bufio.NewReaderSize(src, wsReadBuffer)}, r)
 }
+
+// wsReadBuffer is the buffer a WebSocket session reads frame headers
+// through; payloads larger than it go straight into the STOMP reader's.
+const wsReadBuffer = 256
 
 // wsTransport frames each STOMP frame as one unmasked WebSocket message:
 // text when it is valid UTF-8, binary otherwise.
