@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 type state uint8
@@ -41,6 +42,24 @@ type Reader struct {
 }
 
 const initialBufSize = 4 << 10
+
+// A Waiter is a source that can wait until it has bytes to give without a
+// buffer to read them into (for a socket: until it is readable). A Reader
+// on one gives its buffer back to a pool while it waits between frames
+// with nothing buffered, so an idle connection holds no read buffer.
+type Waiter interface {
+	WaitRead() error
+}
+
+// smallBufs holds the idle Readers' initialBufSize buffers.
+var smallBufs = sync.Pool{New: func() any { b := make([]byte, initialBufSize); return &b }}
+
+func getSmall() []byte { return *smallBufs.Get().(*[]byte) }
+
+func putSmall(b []byte) {
+	b = b[:cap(b)]
+	smallBufs.Put(&b)
+}
 
 // NewReader returns a Reader on rd with the given limits (zero fields take
 // their defaults). It decodes escapes by the rules of STOMP 1.2 until
@@ -332,16 +351,19 @@ func (r *Reader) shrink() {
 	if len(r.buf) <= initialBufSize || r.end-r.start > initialBufSize {
 		return
 	}
-	small := make([]byte, initialBufSize)
+	small := getSmall()
 	r.end = copy(small, r.buf[r.start:r.end])
 	r.release(r.buf)
 	r.buf, r.start = small, 0
 }
 
-// release gives b to the pool if it came from there.
+// release gives b to its pool.
 func (r *Reader) release(b []byte) {
-	if len(b) > initialBufSize {
+	switch {
+	case len(b) > initialBufSize:
 		putBuf(b)
+	case len(b) == initialBufSize:
+		putSmall(b)
 	}
 }
 
@@ -371,8 +393,18 @@ func (r *Reader) fill() error {
 		r.rerr = nil
 		return err
 	}
+	if r.st == stStart && r.start == r.end && len(r.buf) <= initialBufSize {
+		// Between frames with nothing buffered: wait without a buffer.
+		if w, ok := r.rd.(Waiter); ok {
+			r.release(r.buf)
+			r.buf, r.start, r.end = nil, 0, 0
+			if err := w.WaitRead(); err != nil {
+				return err
+			}
+		}
+	}
 	if r.buf == nil {
-		r.buf = make([]byte, initialBufSize)
+		r.buf = getSmall()
 	}
 	if r.end == len(r.buf) {
 		r.compact()

@@ -243,3 +243,50 @@ func TestNULInHeaderRefused(t *testing.T) {
 		}
 	}
 }
+
+// waitSource is a source that must be waited on: it counts the waits and
+// checks that the Reader gave its buffer back before each.
+type waitSource struct {
+	r     *Reader
+	data  []string
+	waits int
+	held  bool // the Reader held a buffer during a wait
+}
+
+func (w *waitSource) WaitRead() error {
+	w.waits++
+	w.held = w.held || w.r.buf != nil
+	return nil
+}
+
+func (w *waitSource) Read(p []byte) (int, error) {
+	if len(w.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, w.data[0])
+	w.data = w.data[1:]
+	return n, nil
+}
+
+// A Reader on a Waiter waits between frames without a buffer, so an idle
+// connection holds none; within a frame it keeps reading.
+func TestReaderWaitsWithoutBuffer(t *testing.T) {
+	src := &waitSource{data: []string{"SEND\ndestination:/q\n\nhi\x00", "SEND\nde", "stination:/q\n\nyo\x00"}}
+	r := NewReader(src, Limits{})
+	src.r = r
+	var f Frame
+	for _, want := range []string{"hi", "yo"} {
+		if err := r.ReadFrame(&f); err != nil || string(f.Body) != want {
+			t.Fatalf("ReadFrame: %q, %v; want %q", f.Body, err, want)
+		}
+	}
+	if err := r.ReadFrame(&f); err != io.EOF {
+		t.Fatalf("at the end: %v", err)
+	}
+	if src.held {
+		t.Fatal("the Reader held its buffer while it waited")
+	}
+	if src.waits != 3 { // before each frame and before the end, not within the second frame
+		t.Fatalf("%d waits, want 3", src.waits)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/stompbox/stompbox/frame"
@@ -151,6 +152,25 @@ type deadlineReader struct {
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.arm()
+	return d.r.Read(p)
+}
+
+// WaitRead implements frame.Waiter: the frame reader waits with it, its
+// buffer given back, while a connection is idle. The deadline applies.
+func (d *deadlineReader) WaitRead() error {
+	d.arm()
+	if w, ok := d.r.(frame.Waiter); ok {
+		return w.WaitRead()
+	}
+	if c, ok := d.r.(net.Conn); ok {
+		return waitReadable(c)
+	}
+	return nil
+}
+
+// arm sets the read deadline for the next read.
+func (d *deadlineReader) arm() {
 	s := d.s
 	if s.connected && !s.readStop.Load() {
 		if s.hbIn > 0 {
@@ -165,7 +185,6 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 			s.conn.SetReadDeadline(time.Now().Add(lingerTime))
 		}
 	}
-	return d.r.Read(p)
 }
 
 // readLoop decodes and handles frames until the connection ends, the client
@@ -290,4 +309,24 @@ func (s *session) cleanup() {
 		}
 		s.event(Disconnected, "", "")
 	}
+}
+
+// waitReadable waits until c has bytes to read (or has ended), without
+// reading them: it peeks at the socket when the poller says it is ready.
+// It honours c's read deadline. On a connection that is not a socket it
+// returns at once, and the caller just reads.
+func waitReadable(c net.Conn) error {
+	sc, ok := vectorTarget(c).(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN && err != syscall.EINTR // ready: data, end, or an error the read will report
+	})
 }

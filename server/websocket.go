@@ -65,11 +65,13 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// of what it kept for the request (its 4 KiB read and write buffers,
 	// the handler's deep stack): an idle WebSocket costs that much less.
 	var src io.Reader = conn
+	br := bufio.NewReaderSize(src, wsReadBuffer)
 	if n := rw.Reader.Buffered(); n > 0 {
 		early, _ := rw.Reader.Peek(n)
-		src = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(n, wsReadBuffer))
+		br.Peek(n) // buffered, so WaitRead sees them
 	}
-	go srv.run(conn, wsTransport{}, &wsReader{r: bufio.NewReaderSize(src, wsReadBuffer)}, r)
+	go srv.run(conn, wsTransport{}, &wsReader{r: br}, r)
 }
 
 // wsReadBuffer is the buffer a WebSocket session reads frame headers
@@ -137,6 +139,15 @@ type wsReader struct {
 	fragment  bool // a fragmented data message is in progress
 	text      bool // the message in progress is text
 	utf8      utf8Stream
+}
+
+// WaitRead implements frame.Waiter: with nothing buffered, it waits for
+// the socket to be readable.
+func (w *wsReader) WaitRead() error {
+	if br, ok := w.r.(*bufio.Reader); ok && br.Buffered() > 0 || w.s == nil {
+		return nil
+	}
+	return waitReadable(w.s.conn)
 }
 
 func (w *wsReader) Read(p []byte) (int, error) {
