@@ -61,7 +61,11 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	}
 	s.send(c)
 	s.hbOut.Store(int64(out))
-	s.wakeWriter() // start heart-beating at the negotiated rate
+	if out > 0 {
+		s.mu.Lock()
+		s.hbTimer = time.AfterFunc(out, s.heartbeat)
+		s.mu.Unlock()
+	}
 	s.logger().Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
 	s.event(Connected, "", "")
 	return nil

@@ -72,8 +72,11 @@ func (s *session) enqueue(o outFrame) bool {
 	}
 	s.queue = append(s.queue, o)
 	s.queued += o.size()
+	start := s.claimWriter()
 	s.mu.Unlock()
-	s.wakeWriter()
+	if start {
+		go s.writeLoop()
+	}
 	return true
 }
 
@@ -143,50 +146,73 @@ func (s *session) queuedBytes() int {
 	return s.queued
 }
 
+// claimWriter reports whether the caller must start a writer for what it
+// queued: none is running. s.mu must be held.
+func (s *session) claimWriter() bool {
+	if s.writing {
+		return false
+	}
+	s.writing = true
+	return true
+}
+
+// wakeWriter makes sure a writer will see what is queued (or that the
+// session is closing), starting one if none is running.
 func (s *session) wakeWriter() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	s.mu.Lock()
+	start := s.claimWriter()
+	s.mu.Unlock()
+	if start {
+		go s.writeLoop()
 	}
 }
 
-// writeLoop is the session's only writer. It drains the whole queue into one
-// vectored write, sends a heart-beat when the connection has been quiet for
-// the negotiated interval, and, once the session is closing and the queue is
-// empty, sends the transport's close and half-closes the connection. When
-// it ends, queue messages that were never written go back to their queues.
+// heartbeat runs when the connection has been quiet for the negotiated
+// interval: it sends an end-of-line, writing it on its own goroutine if no
+// writer is running.
+func (s *session) heartbeat() {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.queue) == 0 {
+		s.queue = append(s.queue, outFrame{head: eol, text: true})
+		s.queued++
+	}
+	start := s.claimWriter()
+	s.mu.Unlock()
+	if start {
+		s.writeLoop()
+	}
+}
+
+// writeLoop is the session's writer while it has something to write: a
+// goroutine runs it only then, so an idle session has none. It drains the
+// whole queue into one vectored write until the queue is empty, and, once
+// the session is closing and the queue is empty, sends the transport's
+// close, half-closes the connection, and gives back queue messages that
+// were never written. Heart-beats come from hbTimer, reset after each
+// write.
 func (s *session) writeLoop() {
-	defer close(s.writerDone)
-	defer s.stopReading()
 	var (
 		batch []outFrame
 		heads []byte // the pooled buffer batch's MESSAGE heads are in, if any
-		timer = time.NewTimer(time.Hour)
 	)
-	timer.Stop()
-	defer timer.Stop()
 	for {
-		if hb := s.heartbeatOut(); hb > 0 {
-			timer.Reset(hb)
-		}
-		heartbeat := false
-		select {
-		case <-s.wake:
-		case <-timer.C:
-			heartbeat = true
-		}
-		timer.Stop()
-
 		s.mu.Lock()
 		batch, s.queue = s.queue, nil
 		heads, s.heads = s.heads, nil
 		s.queued = 0
-		closing, code := s.closing, s.closeCode
+		closing, code, hb := s.closing, s.closeCode, s.hbTimer
+		if len(batch) == 0 && !closing {
+			s.writing = false // idle: the next enqueue starts a writer
+			headsPool.put(heads)
+			s.mu.Unlock()
+			return
+		}
 		s.mu.Unlock()
 
-		if len(batch) == 0 && heartbeat && !closing {
-			batch = append(batch, outFrame{head: eol, text: true})
-		}
 		if closing {
 			if c := s.t.closeFrame(code); c != nil {
 				batch = append(batch, outFrame{head: c, raw: true})
@@ -196,7 +222,11 @@ func (s *session) writeLoop() {
 			if err := s.write(batch); err != nil {
 				s.logger().Debug("write failed", "err", err)
 				s.endWriting(batch)
+				s.writerEnded()
 				return
+			}
+			if hb != nil && !closing {
+				hb.Reset(s.heartbeatOut())
 			}
 			s.written(batch)
 			s.frames.countOut(batch)
@@ -209,9 +239,22 @@ func (s *session) writeLoop() {
 		if closing {
 			s.t.closeWrite(s.conn)
 			s.endWriting(nil)
+			s.writerEnded()
 			return
 		}
 	}
+}
+
+// writerEnded is the end of the session's last writer: reads stop, the
+// heart-beat timer too, and the session may finish.
+func (s *session) writerEnded() {
+	s.mu.Lock()
+	if s.hbTimer != nil {
+		s.hbTimer.Stop()
+	}
+	s.mu.Unlock()
+	s.stopReading()
+	close(s.writerDone)
 }
 
 // written settles the in-flight count of the ack:auto queue messages in a

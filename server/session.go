@@ -52,9 +52,10 @@ type session struct {
 	orphans   []outFrame // ack:auto queue messages a slow-consumer cut discarded
 	closing   bool
 	closeCode uint16
+	writing   bool        // a writer goroutine is running (writeLoop)
+	hbTimer   *time.Timer // sends a heart-beat after a quiet interval, once connected
 
-	wake       chan struct{}
-	writerDone chan struct{}
+	writerDone chan struct{} // closed by the last writer, once the session is closing
 
 	frames frameCounts // for Stats
 }
@@ -77,7 +78,6 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		subs:       make(map[string]*subscription),
 		txs:        make(map[string]*transaction),
 		acks:       acks{byID: make(map[uint64]*pendingAck)},
-		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
 	s.logp.Store(srv.log.With("session", s.id))
@@ -96,7 +96,6 @@ func (s *session) heartbeatOut() time.Duration { return time.Duration(s.hbOut.Lo
 // the transport's byte stream.
 func (s *session) serve(src io.Reader) {
 	s.logger().Debug("session opened", "remote", s.conn.RemoteAddr().String(), "transport", s.t.name())
-	go s.writeLoop()
 	s.rd = frame.NewReader(&deadlineReader{s: s, r: src}, s.srv.cfg.ConnectLimits)
 	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ConnectTimeout))
 	err := s.readLoop()
