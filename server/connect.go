@@ -38,6 +38,7 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 		}
 		info.User = user
 	}
+	s.req = nil // the handshake is done with: an idle session does not keep it
 	s.info = info
 	s.ctx = WithSession(s.ctx, info)
 	s.logp.Store(s.logger().With("user", info.User))

@@ -22,7 +22,7 @@ type session struct {
 	conn net.Conn
 	out  net.Conn // what the writer writes to: conn, unwrapped (see vectorTarget)
 	t    transport
-	req  *http.Request               // the WebSocket handshake; nil over TCP
+	req  *http.Request               // the WebSocket handshake until CONNECT; nil over TCP
 	info *Session                    // set at CONNECT
 	reg  regEntry                    // guarded by srv.reg.mu
 	logp atomic.Pointer[slog.Logger] // replaced once, at CONNECT, while others may log
