@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,7 +37,8 @@ func (rs results) get(server, mode string, subs int) *report {
 func writeDocs(c *config, m machine, all []result) error {
 	rs := results(all)
 	th := &chart{title: "Throughput, one topic, closed window of " + fmt.Sprint(c.window),
-		xLabel: "subscribers of one topic, one publisher (log scale)", yLabel: "deliveries a second", yFormat: perSecond}
+		xLabel: "subscribers of one topic, one publisher (log scale)", yLabel: "deliveries a second (log scale)",
+		logY: true, yFormat: perSecond}
 	lat := &chart{title: "p99 publish-to-deliver latency, same runs",
 		xLabel: "subscribers of one topic, one publisher (log scale)", yLabel: "p99 latency (log scale)", logY: true,
 		yFormat: func(v float64) string { return usText(int64(v)) }}
@@ -101,7 +103,7 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("## The machine")
 	p("")
 	p("- %d CPUs (`nproc`): %s; %s of memory; %s.", m.cpus, m.model, m.memory, m.kernel)
-	p("- %s; open-files hard limit %s per process.", m.goVer, m.openMax)
+	p("- %s; open-files hard limit %s per process.", m.goVer, countText(m.openMax))
 	p("- The server runs pinned to CPU %s (`taskset -c %s`), stompbench to CPU %s. The Go servers", c.serverCPU, c.serverCPU, c.clientCPU)
 	p("  therefore run with GOMAXPROCS 1 and the Erlang VM on one core. Client and server share the")
 	p("  machine, so each has one core: **the load generator is itself near its limit in the faster")
@@ -119,7 +121,7 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("")
 	p("1. **Idle**: %s connections, each CONNECT and one SUBSCRIBE, held; resident memory per", count(float64(c.idleConns)))
 	p("   connection (server RSS once connected minus before, over the connections). %s and not", count(float64(c.idleConns)))
-	p("   20,000 because one process may open %s files here and stompbench holds all the client ends.", m.openMax)
+	p("   20,000 because one process may open %s files here and stompbench holds all the client ends.", countText(m.openMax))
 	p("   RabbitMQ holds %s: it keeps 10%% of its open-files limit (%s, this machine's", count(rabbitConns), count(rabbitFiles))
 	p("   per-process hard limit) for files and takes sockets only up to the rest, about 17,900; one past")
 	p("   that waits for CONNECTED until it times out. Memory per connection compares all the same.")
@@ -258,7 +260,9 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("![p99 latency against subscribers, one line per server](bench-latency.svg)")
 	p("")
 
-	p("## Where stompbench is the limit")
+	p("## What limited each run")
+	p("")
+	p("A closed-window run goes as fast as the slower of the two processes, or as the window allows.")
 	p("")
 	limits := rs.clientLimits()
 	if len(limits) == 0 {
@@ -270,11 +274,24 @@ func markdown(c *config, m machine, rs results) []byte {
 		for _, l := range limits {
 			p("- %s", l)
 		}
+		p("")
 	}
-	p("")
-	p("stompbench spends its CPU reading and parsing every delivery (each subscriber is a connection")
-	p("it reads), so with one core it can take a few hundred thousand deliveries a second; faster")
-	p("servers than that need the client on more cores than this machine has.")
+	if idle := rs.windowLimits(); len(idle) > 0 {
+		p("In these closed-window runs neither the server nor stompbench used %.0f%% of its core: the", 100*busy)
+		p("window was the limit. With %d messages outstanding and every one waiting until the", c.window)
+		p("publisher's own copy comes back, both sides spend part of the time waiting for the other;")
+		p("a deeper `-window` would go faster here, and add latency:")
+		p("")
+		for _, l := range idle {
+			p("- %s", l)
+		}
+		p("")
+	}
+	p("stompbench spends its CPU reading every delivery, and what that costs depends on how the")
+	p("server writes: many frames coalesced into one write (stompbox) are cheaper to read than one")
+	p("write per delivery (refserver), so the same stompbench core carries more deliveries of one")
+	p("server than of the other. Servers faster than this client need it on more cores than this")
+	p("machine has.")
 	p("")
 
 	p("## How to reproduce")
@@ -364,6 +381,28 @@ func (rs results) clientLimits() []string {
 			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.Client.Utilization, 100*r.Report.serverShare()))
 	}
 	return out
+}
+
+// windowLimits lists the closed-window runs in which neither process
+// was busy.
+func (rs results) windowLimits() []string {
+	var out []string
+	for _, r := range rs {
+		if r.Report == nil || r.Mode != "window" || r.Report.Client.Utilization >= busy || r.Report.serverShare() >= busy {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s, %s: server %.0f%%, stompbench %.0f%%",
+			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.serverShare(), 100*r.Report.Client.Utilization))
+	}
+	return out
+}
+
+// countText formats a decimal count in a string as count does.
+func countText(s string) string {
+	if n, err := strconv.Atoi(s); err == nil {
+		return count(float64(n))
+	}
+	return s
 }
 
 // usText formats microseconds: "120 µs", "1.5 ms", "2.3 s".

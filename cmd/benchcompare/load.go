@@ -21,11 +21,11 @@ type load struct {
 func (l load) String() string {
 	switch l.mode {
 	case "idle":
-		return fmt.Sprintf("%d idle connections", l.subs)
+		return count(float64(l.subs)) + " idle connections"
 	case "rate":
-		return fmt.Sprintf("%d subscribers at a fixed rate", l.subs)
+		return count(float64(l.subs)) + " subscribers at a fixed rate"
 	}
-	return fmt.Sprintf("%d subscribers, closed window", l.subs)
+	return count(float64(l.subs)) + " subscribers, closed window"
 }
 
 // A result is one load against one server.

@@ -26,7 +26,7 @@ type point struct{ x, y float64 }
 
 // The drawing's size and the plot area inside it.
 const (
-	svgW, svgH           = 720, 420
+	svgW, svgH           = 780, 420
 	plotL, plotR         = 90, 560
 	plotT, plotB         = 50, 350
 	legendX              = plotR + 24
