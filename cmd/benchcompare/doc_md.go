@@ -90,7 +90,11 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("This file is written by `make bench-compare` (`cmd/benchcompare`); edit that, not this.")
 	p("Last run %s at commit `%s`; it took %s. Every figure is one run of %s, not an average:",
 		m.date.Format("2006-01-02 15:04 UTC"), m.commit, m.took.Round(time.Second), c.duration)
-	p("on a shared virtual machine, expect the next run to differ by some per cent.")
+	p("on this shared virtual machine, runs a few minutes apart have differed by up to a factor of")
+	p("two in closed-window throughput (stompbox at 100 subscribers: 441k and 852k a second; refserver")
+	p("153k and 271k). The order of the servers' throughput held in every run; which of stompbox and")
+	p("refserver had the lower p99 at 1,000 subscribers did not. Read the figures as rough, the")
+	p("ratios as rougher.")
 	p("")
 	p("- **stompbox**: `bin/stompbox`, the in-memory broker, SQLite history in a temporary directory.")
 	p("- **refserver**: `bin/refserver` (`bench/refserver`), the least a STOMP server can do: one direct")
