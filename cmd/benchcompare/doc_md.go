@@ -113,6 +113,12 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("  machine, so each has one core: **the load generator is itself near its limit in the faster")
 	p("  runs** (its share of its core is in the tables; at %.0f%% or more it, not the server, may be", 100*busy)
 	p("  what stopped the throughput from going higher).")
+	if m.loadAvg != "" {
+		p("- The load average at the end of the run was %s (1, 5, 15 minutes), on 2 CPUs with one", m.loadAvg)
+		p("  load at a time: the virtual machine's CPUs are shared with work outside it, so a pinned")
+		p("  process does not have its core to itself, and a server below 100%% of its core in a")
+		p("  closed-window run may have been waiting for it.")
+	}
 	p("- Everything is on loopback: no network, so latencies are those of two busy processes, not of a wire.")
 	p("")
 

@@ -22,6 +22,7 @@ type machine struct {
 	took    time.Duration
 	openMax string
 	commit  string
+	loadAvg string // /proc/loadavg's 1, 5 and 15 minute averages at the end
 }
 
 func machineInfo() machine {
@@ -35,6 +36,12 @@ func machineInfo() machine {
 	m.erlang = strings.TrimSpace(cmdOut("dpkg-query", "-W", "-f", "${Version}", "erlang-base"))
 	m.openMax = strings.TrimSpace(cmdOut("bash", "-c", "ulimit -Hn"))
 	m.commit = strings.TrimSpace(cmdOut("git", "describe", "--always", "--dirty"))
+	if f := strings.Fields(readFile("/proc/loadavg")); len(f) >= 3 {
+		m.loadAvg = strings.Join(f[:3], ", ")
+	}
+	if f := strings.Fields(readFile("/proc/loadavg")); len(f) >= 3 {
+		m.loadAvg = strings.Join(f[:3], ", ")
+	}
 	return m
 }
 
