@@ -13,6 +13,8 @@
 #   make fuzz     fuzz the frame reader and a session (FUZZTIME=15s)
 #   make bench    frame benchmarks
 #   make bench-smoke  stompbench against bin/stompbox for 2 s: nothing lost
+#   make bench-compare  stompbox, bin/refserver and RabbitMQ Web-STOMP under the
+#                 same loads: docs/benchmarks.md and its charts (about 5 min)
 #   make screenshot  docs/screenshot.png from a scripted chat in Chromium
 
 SHELL := bash
@@ -29,7 +31,7 @@ STOMPJS := node_modules/@stomp/stompjs/bundles/stomp.umd.min.js
 
 .DEFAULT_GOAL := build
 
-.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench bench-smoke hostile soak scale clean
+.PHONY: build run deps npm-deps vendor web screenshot test vet gotest fuzz interop e2e bench bench-smoke bench-compare hostile soak scale clean
 
 build: vendor web
 	$(GO) build -o $(BIN) ./cmd/stompbox
@@ -124,3 +126,13 @@ screenshot: build
 clean:
 	rm -rf bin $(VENDOR) test-results
 	find web/dist -mindepth 1 ! -name .gitkeep -delete
+
+# stompbox, the reference server and RabbitMQ Web-STOMP under the same
+# loads, each server pinned to CPU 0 and stompbench to CPU 1; rewrites
+# docs/benchmarks.md and its charts (docs/bench-*.svg) in about five
+# minutes. Needs `make build` and RabbitMQ (`make deps`) first.
+BENCH_COMPARE_FLAGS ?=
+bench-compare:
+	$(GO) build -o bin/stompbench ./cmd/stompbench
+	$(GO) build -o bin/refserver ./cmd/refserver
+	$(GO) run ./cmd/benchcompare $(BENCH_COMPARE_FLAGS)

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is benchcompare's flags.
+type config struct {
+	bin       string
+	docs      string
+	logPath   string
+	duration  time.Duration
+	window    int
+	rate      float64
+	rateSubs  int
+	idleConns int
+	subs      []int
+	servers   []string
+	serverCPU string
+	clientCPU string
+}
+
+func main() {
+	c, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchcompare:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcompare:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("benchcompare", flag.ContinueOnError)
+	fs.StringVar(&c.bin, "bin", "bin", "directory of stompbox, refserver and stompbench")
+	fs.StringVar(&c.docs, "docs", "docs", "where benchmarks.md and the charts are written")
+	fs.StringVar(&c.logPath, "log", "test-results/bench-compare.log", "stompbench's command lines, progress and JSON reports")
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each load publishes (or holds its idle connections)")
+	fs.IntVar(&c.window, "window", 10, "closed-window loads: messages the publisher keeps outstanding")
+	fs.Float64Var(&c.rate, "rate", 10, "fixed-rate load: messages a second")
+	fs.IntVar(&c.rateSubs, "rate-subs", 1000, "fixed-rate load: subscribers")
+	fs.IntVar(&c.idleConns, "idle-conns", 19000, "idle load: connections (each process may open 20,000 files here)")
+	subs := fs.String("subs", "10,100,1000,5000", "closed-window loads: subscriber counts, for the table and the charts")
+	servers := fs.String("servers", "stompbox,refserver,rabbitmq", "servers to compare, in this order")
+	fs.StringVar(&c.serverCPU, "server-cpu", "0", "taskset CPU list of the server")
+	fs.StringVar(&c.clientCPU, "client-cpu", "1", "taskset CPU list of stompbench")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `benchcompare runs the same loads against stompbox, the reference server and
+RabbitMQ Web-STOMP, each pinned to its own core, and writes
+docs/benchmarks.md with SVG charts of throughput and latency.
+
+Usage: benchcompare [flags]
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for _, f := range strings.Split(*subs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-subs %q: want positive counts", *subs)
+		}
+		c.subs = append(c.subs, n)
+	}
+	slices.Sort(c.subs)
+	for _, name := range strings.Split(*servers, ",") {
+		if !slices.ContainsFunc(kinds, func(k kind) bool { return k.name == name }) {
+			return nil, fmt.Errorf("-servers: unknown %q", name)
+		}
+		c.servers = append(c.servers, name)
+	}
+	if !slices.Contains(c.subs, c.rateSubs) {
+		return nil, fmt.Errorf("-subs %q must include -rate-subs %d: the headline closed-window figures come from that run", *subs, c.rateSubs)
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, c *config) error {
+	for _, b := range []string{"stompbox", "refserver", "stompbench"} {
+		if _, err := os.Stat(filepath.Join(c.bin, b)); err != nil {
+			return fmt.Errorf("%w (run make build first)", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(c.logPath), 0o755); err != nil {
+		return err
+	}
+	os.Remove(c.logPath)
+	started := time.Now()
+	var results []result
+	for _, name := range c.servers {
+		k := kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.name == name })]
+		rs, err := runServer(ctx, c, k)
+		results = append(results, rs...)
+		if err != nil {
+			return err
+		}
+	}
+	m := machineInfo()
+	m.took = time.Since(started)
+	return writeDocs(c, m, results)
+}
+
+// runServer runs every load against one kind of server: the idle load on
+// a fresh process, then the rest on another.
+func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
+	idle := c.idleConns
+	if k.maxConns > 0 {
+		idle = min(idle, k.maxConns)
+	}
+	groups := [][]load{{{mode: "idle", subs: idle}}, {{mode: "rate", subs: c.rateSubs}}}
+	for _, n := range c.subs {
+		groups[1] = append(groups[1], load{mode: "window", subs: n})
+	}
+	var results []result
+	for _, g := range groups {
+		logf("%s: starting", k.name)
+		s, err := k.start(ctx, c)
+		if err != nil {
+			if s != nil {
+				s.stop()
+			}
+			return results, fmt.Errorf("start %s: %w", k.name, err)
+		}
+		for _, l := range g {
+			if ctx.Err() != nil {
+				s.stop()
+				return results, ctx.Err()
+			}
+			s.quiesce(30 * time.Second)
+			logf("%s: %s", k.name, l)
+			r := bench(ctx, c, s, l)
+			logf("%s: %s", k.name, r.summary())
+			results = append(results, r)
+		}
+		s.stop()
+	}
+	return results, nil
+}
+
+func (r result) summary() string {
+	if r.Err != "" {
+		return r.Err
+	}
+	p := r.Report
+	s := fmt.Sprintf("%d connected in %.1fs", p.Connect.Connections, p.Connect.TotalSeconds)
+	if r.Mode == "idle" && p.Server != nil {
+		s += fmt.Sprintf(", %.1f KiB/conn", p.Server.RSSPerConnKiB)
+	} else {
+		s += fmt.Sprintf(", %.0f deliveries/s, p50 %s p99 %s", p.DeliveriesPerSec, usText(p.Latency.P50), usText(p.Latency.P99))
+		if p.Server != nil {
+			s += fmt.Sprintf(", server %.2f µs/delivery (%.0f%% of its core)", p.Server.CPUPerDeliveryUs, 100*p.serverShare())
+		}
+		s += fmt.Sprintf(", stompbench %.0f%% of its core", 100*p.Client.Utilization)
+	}
+	if t := p.trouble(); t != "" {
+		s += "; " + t
+	}
+	return s
+}
+
+func logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format(time.TimeOnly)}, a...)...)
+}
