@@ -180,8 +180,10 @@ func (c *conn) readLoop() {
 	var f frame.Frame
 	var ends []int
 	for {
-		if len(c.out) > 0 && c.rd.Buffered() == 0 {
-			// Everything read is handled: send what it called for at once.
+		if len(c.out) > 0 && c.rd.Buffered() <= 2 {
+			// Everything read is handled (but an end-of-line a server may
+			// send after each frame, as RabbitMQ does): send what it called
+			// for at once. Sending early is only less batching.
 			ends = c.flushEnds(ends[:0])
 			err := c.writeBatch(c.out, ends)
 			c.out = c.out[:0]
