@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/rabbittest"
 )
 
 // A server is one running server under test.
@@ -47,7 +48,7 @@ func startStompbox(ctx context.Context, c *config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port := freePort()
+	port := rabbittest.FreePort()
 	s := &server{name: "stompbox", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
 	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "stompbox"),
 		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-data", filepath.Join(dir, "data"),
@@ -60,7 +61,7 @@ func startRefserver(ctx context.Context, c *config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port := freePort()
+	port := rabbittest.FreePort()
 	s := &server{name: "refserver", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
 	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "refserver"),
 		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-log-level", "warn"}
@@ -259,25 +260,11 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / 100, nil
 }
 
-// freePort returns a loopback port nothing listens on, below the
-// ephemeral range (32768 and up), where stompbench's own outgoing
-// connections could take it first.
-func freePort() int {
-	for {
-		p := 20000 + rand.IntN(12000)
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err == nil {
-			l.Close()
-			return p
-		}
-	}
-}
-
 // freePorts returns n different free ports.
 func freePorts(n int) []int {
 	var ps []int
 	for len(ps) < n {
-		p := freePort()
+		p := rabbittest.FreePort()
 		dup := false
 		for _, q := range ps {
 			dup = dup || q == p

@@ -85,16 +85,17 @@ func New() (*Node, error) {
 
 // pickPorts picks two different free ports, for AMQP and distribution.
 func (n *Node) pickPorts() {
-	n.Port = freePort()
-	for n.dist = freePort(); n.dist == n.Port; n.dist = freePort() {
+	n.Port = FreePort()
+	for n.dist = FreePort(); n.dist == n.Port; n.dist = FreePort() {
 	}
 }
 
-// freePort returns a port nothing listens on, below the kernel's
+// FreePort returns a loopback port nothing listens on, below the kernel's
 // ephemeral range (32768 and up on Linux): an outgoing connection's local
 // port there would make RabbitMQ's check of its distribution port fail
-// ("dist_port_already_used").
-func freePort() int {
+// ("dist_port_already_used"), and a load generator's could take a
+// server's port first.
+func FreePort() int {
 	for {
 		p := 20000 + rand.IntN(12000)
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
