@@ -74,9 +74,7 @@ func (s *session) enqueue(o outFrame) bool {
 	s.queued += o.size()
 	start := s.claimWriter()
 	s.mu.Unlock()
-	if start {
-		go s.writeLoop()
-	}
+	s.startOrWake(start)
 	return true
 }
 
@@ -146,6 +144,24 @@ func (s *session) queuedBytes() int {
 	return s.queued
 }
 
+// startOrWake starts a writer if the caller claimed that role, or else
+// wakes the one that runs, in case it waits for more.
+func (s *session) startOrWake(start bool) {
+	if start {
+		go s.writeLoop()
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writerLinger is how long a writer waits for more after its queue runs
+// dry before it ends: a session with steady traffic keeps its goroutine,
+// an idle one has none after this long.
+const writerLinger = 2 * time.Second
+
 // claimWriter reports whether the caller must start a writer for what it
 // queued: none is running. s.mu must be held.
 func (s *session) claimWriter() bool {
@@ -162,9 +178,7 @@ func (s *session) wakeWriter() {
 	s.mu.Lock()
 	start := s.claimWriter()
 	s.mu.Unlock()
-	if start {
-		go s.writeLoop()
-	}
+	s.startOrWake(start)
 }
 
 // heartbeat runs when the connection has been quiet for the negotiated
@@ -184,6 +198,8 @@ func (s *session) heartbeat() {
 	s.mu.Unlock()
 	if start {
 		s.writeLoop()
+	} else {
+		s.startOrWake(false)
 	}
 }
 
@@ -196,9 +212,12 @@ func (s *session) heartbeat() {
 // write.
 func (s *session) writeLoop() {
 	var (
-		batch []outFrame
-		heads []byte // the pooled buffer batch's MESSAGE heads are in, if any
+		batch  []outFrame
+		heads  []byte // the pooled buffer batch's MESSAGE heads are in, if any
+		linger = time.NewTimer(writerLinger)
+		idle   bool // the linger ran out with nothing to write
 	)
+	defer linger.Stop()
 	for {
 		s.mu.Lock()
 		batch, s.queue = s.queue, nil
@@ -206,12 +225,22 @@ func (s *session) writeLoop() {
 		s.queued = 0
 		closing, code, hb := s.closing, s.closeCode, s.hbTimer
 		if len(batch) == 0 && !closing {
-			s.writing = false // idle: the next enqueue starts a writer
 			headsPool.put(heads)
+			if idle {
+				s.writing = false // the next enqueue starts a writer
+				s.mu.Unlock()
+				return
+			}
 			s.mu.Unlock()
-			return
+			select {
+			case <-s.wake:
+			case <-linger.C:
+				idle = true
+			}
+			continue
 		}
 		s.mu.Unlock()
+		idle = false
 
 		if closing {
 			if c := s.t.closeFrame(code); c != nil {
@@ -228,6 +257,7 @@ func (s *session) writeLoop() {
 			if hb != nil && !closing {
 				hb.Reset(s.heartbeatOut())
 			}
+			linger.Reset(writerLinger)
 			s.written(batch)
 			s.frames.countOut(batch)
 			// An idle session holds no buffers: they go back to the pools.

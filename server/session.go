@@ -55,6 +55,7 @@ type session struct {
 	writing   bool        // a writer goroutine is running (writeLoop)
 	hbTimer   *time.Timer // sends a heart-beat after a quiet interval, once connected
 
+	wake       chan struct{} // wakes a writer that waits for more (writerLinger)
 	writerDone chan struct{} // closed by the last writer, once the session is closing
 
 	frames frameCounts // for Stats
@@ -78,6 +79,7 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		subs:       make(map[string]*subscription),
 		txs:        make(map[string]*transaction),
 		acks:       acks{byID: make(map[uint64]*pendingAck)},
+		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
 	s.logp.Store(srv.log.With("session", s.id))
