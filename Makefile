@@ -68,7 +68,7 @@ test: deps build
 	$(GO) vet ./...
 	STOMPBOX_REQUIRE_POSTGRES=1 STOMPBOX_REQUIRE_RABBITMQ=1 $(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
-	$(MAKE) --no-print-directory hostile
+	STOMPBOX_REQUIRE_RABBITMQ=1 $(MAKE) --no-print-directory hostile
 	$(MAKE) --no-print-directory scale SCALE_SECONDS=2
 	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory interop

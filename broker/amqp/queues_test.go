@@ -346,3 +346,31 @@ func rawChannel(t *testing.T) *amqp.Channel {
 	}
 	return ch
 }
+
+// A node consumes at most MaxQueueConsumers queues at once (an AMQP
+// consumer and a goroutine each): one more SUBSCRIBE is refused, naming
+// the budget, before anything is declared; one that leaves makes room.
+func TestQueueConsumersBudget(t *testing.T) {
+	needRabbit(t)
+	a, err := New(context.Background(), Config{URL: rabbit.URL(), Logger: slog.New(slog.DiscardHandler), MaxQueueConsumers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	q := uniqueQueue(t)
+	s1 := queueSub(t, a, q+"-1", newConsumer(1))
+	queueSub(t, a, q+"-2", newConsumer(1))
+	third := &broker.Subscription{ID: "q", Destination: q + "-3", Subscriber: newConsumer(1)}
+	err = a.Subscribe(context.Background(), third)
+	if !errors.Is(err, broker.ErrTooManyDestinations) || !strings.Contains(err.Error(), "MaxQueueConsumers") {
+		t.Fatalf("a third queue: %v, want ErrTooManyDestinations naming MaxQueueConsumers", err)
+	}
+	if n := a.Local().Subscriptions(q + "-3"); n != 0 {
+		t.Fatalf("the refused subscription stayed in the local broker (%d)", n)
+	}
+	a.Unsubscribe(context.Background(), s1)
+	queueSub(t, a, q+"-3", newConsumer(1))
+	if n := a.Stats().Queues; n != 2 {
+		t.Fatalf("%d queues consumed, want 2", n)
+	}
+}
