@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stompbox/stompbox/internal/procstat"
 	"github.com/stompbox/stompbox/internal/rabbittest"
 )
 
@@ -233,31 +233,13 @@ func (s *server) stop() {
 // queues) must not count against the next.
 func (s *server) quiesce(limit time.Duration) {
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
-		a, err := cpuTime(s.pid)
+		a, err := procstat.CPU(s.pid)
 		time.Sleep(500 * time.Millisecond)
-		b, err2 := cpuTime(s.pid)
+		b, err2 := procstat.CPU(s.pid)
 		if err != nil || err2 != nil || b-a < 25*time.Millisecond {
 			return
 		}
 	}
-}
-
-// cpuTime is a process's user and system CPU time from /proc/PID/stat.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: short", pid)
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(ut+st) * time.Second / 100, nil
 }
 
 // freePorts returns n different free ports.

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/procstat"
 )
 
 // Config says how to run a process.
@@ -113,10 +115,10 @@ func (p *Proc) LogTail() []string { return p.log.lines() }
 func (p *Proc) tailText() string { return strings.Join(p.LogTail(), "\n") }
 
 // CPU is the process's user and system CPU time so far.
-func (p *Proc) CPU() (time.Duration, error) { return CPU(p.Pid()) }
+func (p *Proc) CPU() (time.Duration, error) { return procstat.CPU(p.Pid()) }
 
 // RSS is the process's resident memory in bytes.
-func (p *Proc) RSS() (int64, error) { return RSS(p.Pid()) }
+func (p *Proc) RSS() (int64, error) { return procstat.RSS(p.Pid()) }
 
 // String names the process, with its pid.
 func (p *Proc) String() string { return fmt.Sprintf("%s (pid %d)", p.name, p.Pid()) }

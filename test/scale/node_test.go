@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stompbox/stompbox/internal/procstat"
 	"github.com/stompbox/stompbox/internal/proctest"
 )
 
@@ -108,6 +109,6 @@ func selfCPU() time.Duration {
 // a window was used by something else on the machine. 0 when it cannot be
 // read.
 func machineCPU() time.Duration {
-	d, _ := proctest.MachineCPU()
+	d, _ := procstat.MachineCPU()
 	return d
 }

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/stompbox/stompbox/internal/proctest"
+	"github.com/stompbox/stompbox/internal/procstat"
 )
 
 // rabbitmqctl is the CLI beside rabbittest.Server; the wrapper in
@@ -65,7 +65,7 @@ func rabbitCPU() time.Duration {
 	if err != nil {
 		return 0
 	}
-	d, _ := proctest.CPU(b.pid)
+	d, _ := procstat.CPU(b.pid)
 	return d
 }
 
