@@ -173,3 +173,21 @@ func (s *Server) Conns() int {
 	defer s.mu.Unlock()
 	return len(s.conns)
 }
+
+// ServeLoopback serves s on two new loopback listeners, WebSocket and
+// TCP, in goroutines of their own until s is closed, and returns where:
+// a reference server inside a test.
+func (s *Server) ServeLoopback() (wsURL, tcpAddr string, err error) {
+	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", err
+	}
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		wl.Close()
+		return "", "", err
+	}
+	go s.ServeWS(wl)
+	go s.ServeTCP(tl)
+	return "ws://" + wl.Addr().String() + "/chat-app", tl.Addr().String(), nil
+}

@@ -2,7 +2,6 @@ package refserver_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -15,18 +14,12 @@ import (
 func start(t *testing.T) (srv *refserver.Server, wsURL, tcpAddr string) {
 	t.Helper()
 	srv = refserver.New(refserver.Config{})
-	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	wsURL, tcpAddr, err := srv.ServeLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.ServeWS(wl)
-	go srv.ServeTCP(tl)
 	t.Cleanup(func() { srv.Close(context.Background()) })
-	return srv, "ws://" + wl.Addr().String() + "/chat-app", tl.Addr().String()
+	return srv, wsURL, tcpAddr
 }
 
 func TestPubSub(t *testing.T) {

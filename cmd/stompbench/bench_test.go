@@ -15,18 +15,12 @@ import (
 func startRef(t *testing.T) (wsURL, tcpURL string) {
 	t.Helper()
 	srv := refserver.New(refserver.Config{})
-	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	wsURL, tcpAddr, err := srv.ServeLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.ServeWS(wl)
-	go srv.ServeTCP(tl)
 	t.Cleanup(func() { srv.Close(context.Background()) })
-	return "ws://" + wl.Addr().String() + "/chat-app", "tcp://" + tl.Addr().String()
+	return wsURL, "tcp://" + tcpAddr
 }
 
 // TestRun runs stompbench against the reference server and checks its
