@@ -31,6 +31,7 @@ func debugHandler(metrics http.Handler, stats func() map[string]any) http.Handle
 		v["goroutines"] = runtime.NumGoroutine()
 		v["memory"] = map[string]uint64{
 			"heap_alloc": ms.HeapAlloc, "heap_inuse": ms.HeapInuse, "heap_sys": ms.HeapSys,
+			"heap_released": ms.HeapReleased, "stack_inuse": ms.StackInuse, "next_gc": ms.NextGC,
 			"sys": ms.Sys, "num_gc": uint64(ms.NumGC),
 		}
 		w.Header().Set("Content-Type", "application/json")
