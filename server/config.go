@@ -90,6 +90,14 @@ type Config struct {
 	// rebinding), so a server reached by name must list its origins.
 	// Requests without an Origin header (non-browser clients) are allowed.
 	AllowedOrigins []string
+	// GoroutinePerConnection keeps a goroutine reading each connection
+	// for its whole life. By default (false) a connected session with
+	// nothing to read holds no goroutine, no stack and no read buffer: its
+	// socket waits on the process's epoll instance (Linux; elsewhere this
+	// is always true in effect), and a goroutine starts when bytes come.
+	// That saves about 8 KiB per idle connection for an epoll_ctl and a
+	// goroutine start per burst of input.
+	GoroutinePerConnection bool
 	// ServerName is sent in CONNECTED's server header. Default:
 	// "stompbox/" + Version.
 	ServerName string

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
+	"github.com/stompbox/stompbox/internal/netpoll"
 	"github.com/stompbox/stompbox/limit"
 )
 
@@ -33,6 +34,7 @@ type Server struct {
 	warn     *limit.Warner // budget refusals, at most one a second each
 
 	userRouter broker.UserRouter // the broker's, when it routes users between nodes
+	poller     *netpoll.Poller   // where idle sessions wait; nil: each keeps a goroutine
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -47,6 +49,9 @@ func New(cfg Config) *Server {
 		sessions:  make(map[*session]struct{}),
 		listeners: make(map[net.Listener]struct{}),
 		warn:      limit.NewWarner(cfg.Logger, time.Second),
+	}
+	if !cfg.GoroutinePerConnection {
+		srv.poller = netpoll.Default()
 	}
 	if slices.Contains(cfg.AllowedOrigins, "*") {
 		srv.log.Warn("websocket connections are allowed from any origin (AllowedOrigins has \"*\")")
@@ -99,7 +104,9 @@ func (srv *Server) Serve(ln net.Listener) error {
 }
 
 // run serves one connection as a session. src is the transport's stream of
-// STOMP bytes.
+// STOMP bytes. It returns when the session ends or, with a poller, when it
+// first waits for input: the session then goes on in goroutines the poller
+// starts, and ends in forget.
 func (srv *Server) run(conn net.Conn, t transport, src io.Reader, req *http.Request) {
 	s := srv.newSession(conn, t, req)
 	srv.mu.Lock()
@@ -111,17 +118,19 @@ func (srv *Server) run(conn net.Conn, t transport, src io.Reader, req *http.Requ
 	srv.sessions[s] = struct{}{}
 	srv.wg.Add(1)
 	srv.mu.Unlock()
-	defer func() {
-		srv.mu.Lock()
-		delete(srv.sessions, s)
-		srv.ended.add(&s.frames)
-		srv.mu.Unlock()
-		srv.wg.Done()
-	}()
 	if w, ok := src.(*wsReader); ok {
 		w.s = s
 	}
 	s.serve(src)
+}
+
+// forget is the end of a session that run began.
+func (srv *Server) forget(s *session) {
+	srv.mu.Lock()
+	delete(srv.sessions, s)
+	srv.ended.add(&s.frames)
+	srv.mu.Unlock()
+	srv.wg.Done()
 }
 
 // Sessions returns the number of open sessions.

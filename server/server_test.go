@@ -24,7 +24,10 @@ import (
 	"github.com/stompbox/stompbox/server"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The process's poller (internal/netpoll) runs for its life, by design.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/stompbox/stompbox/internal/netpoll.(*Poller).run"))
+}
 
 // env is a running server with the chat application, on WebSocket and TCP.
 type env struct {

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/internal/netpoll"
 )
 
 // A session is one client connection.
@@ -29,8 +31,13 @@ type session struct {
 	ctx  context.Context
 	stop context.CancelFunc
 
-	// Reader-goroutine state.
+	// Reader state: touched by one goroutine at a time, the one reading
+	// (after a park, a new one the poller starts).
+	src     io.Reader // the transport's byte stream
 	rd      *frame.Reader
+	park    netpoll.Waiter // the session's place in srv.poller while idle
+	woke    netpoll.Reason // why the poller resumed reading; 0 once seen
+	noPark  bool           // the poller refused this socket: read without it
 	subs    map[string]*subscription
 	txs     map[string]*transaction
 	txBytes int
@@ -95,24 +102,80 @@ func (s *session) version() frame.Version { return frame.Version(s.ver.Load()) }
 func (s *session) heartbeatOut() time.Duration { return time.Duration(s.hbOut.Load()) }
 
 // serve runs the session until the connection ends, then cleans up. src is
-// the transport's byte stream.
+// the transport's byte stream. With a poller, serve returns as soon as the
+// connected session waits for input, and reading resumes on a goroutine
+// the poller starts.
 func (s *session) serve(src io.Reader) {
 	s.logger().Debug("session opened", "remote", s.conn.RemoteAddr().String(), "transport", s.t.name())
+	s.src = src
 	s.rd = frame.NewReader(&deadlineReader{s: s, r: src}, s.srv.cfg.ConnectLimits)
+	s.park.F = s.resumeRead
 	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ConnectTimeout))
-	err := s.readLoop()
+	s.read()
+}
+
+// resumeRead goes on reading after the poller ended a wait.
+func (s *session) resumeRead(why netpoll.Reason) {
+	s.woke = why
+	s.read()
+}
+
+// read runs the read loop until the session ends, which it then finishes,
+// or until it parks its socket on the poller.
+func (s *session) read() {
+	for {
+		err := s.readLoop()
+		if errors.Is(err, errParked) {
+			if s.parkRead() {
+				return
+			}
+			s.noPark = true // read this socket with a goroutine from now on
+			continue
+		}
+		s.end(err)
+		return
+	}
+}
+
+// parkRead hands the idle socket to the poller, with the deadline by which
+// the client must send something (a heart-beat at least), and reports
+// whether it did.
+func (s *session) parkRead() bool {
+	rc := rawConn(s.conn)
+	if rc == nil {
+		return false
+	}
+	var deadline time.Time
+	if s.hbIn > 0 {
+		deadline = time.Now().Add(2 * s.hbIn)
+	}
+	if err := s.srv.poller.Wait(&s.park, rc, deadline); err != nil {
+		s.logger().Warn("idle connection not parked; it keeps a goroutine", "err", err)
+		return false
+	}
+	// The writer may have stopped reads (stopReading) before the socket
+	// was parked, and found nothing to wake: wake it now.
+	if s.readStop.Load() {
+		s.srv.poller.Wake(&s.park)
+	}
+	return true
+}
+
+// end finishes a session whose read loop ended with err.
+func (s *session) end(err error) {
 	s.cleanup()
 	s.closeWith(s.closeCodeFor(err))
 	<-s.writerDone
 	if s.endedByUs {
 		// We chose to end (DISCONNECT, ERROR) while the peer may still be
 		// sending: let it see our close before the socket goes.
-		s.linger(src)
+		s.linger(s.src)
 	}
 	s.conn.Close()
 	s.rd.Release() // the reader is done: its buffer goes back to the pool
 	s.stop()
 	s.logger().Info("session closed", "reason", closeReason(err))
+	s.srv.forget(s)
 }
 
 func (s *session) closeCodeFor(err error) uint16 {
@@ -138,10 +201,14 @@ func (s *session) linger(src io.Reader) {
 	}
 }
 
-// stopReading makes the reader return soon; the writer calls it on exit.
+// stopReading makes the reader return soon, parked or not; the writer
+// calls it on exit.
 func (s *session) stopReading() {
 	s.readStop.Store(true)
 	s.conn.SetReadDeadline(time.Now().Add(lingerTime))
+	if s.srv.poller != nil {
+		s.srv.poller.Wake(&s.park)
+	}
 }
 
 // deadlineReader extends the read deadline before every read once the
@@ -161,13 +228,37 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 // buffer given back, while a connection is idle. The deadline applies.
 func (d *deadlineReader) WaitRead() error {
 	d.arm()
-	if w, ok := d.r.(frame.Waiter); ok {
-		return w.WaitRead()
+	if b, ok := d.r.(interface{ Buffered() int }); ok && b.Buffered() > 0 {
+		return nil // the transport has bytes already
 	}
-	if c, ok := d.r.(net.Conn); ok {
-		return waitReadable(c)
+	return d.s.waitInput()
+}
+
+// errParked ends the read loop so that the session waits for input on the
+// poller, holding no goroutine.
+var errParked = errors.New("server: waiting on the poller")
+
+// waitInput waits until the socket has bytes to read. A connected session
+// with a poller does not wait: it returns errParked, and reading resumes
+// where it left off once the poller says why it woke.
+func (s *session) waitInput() error {
+	why := s.woke
+	s.woke = 0
+	switch why {
+	case netpoll.Readable:
+		return nil
+	case netpoll.Woken:
+		return errReadStopped
+	case netpoll.Expired:
+		if readable(s.conn) {
+			return nil // bytes came just as the deadline passed
+		}
+		return os.ErrDeadlineExceeded
 	}
-	return nil
+	if s.srv.poller != nil && s.connected && !s.noPark && !s.readStop.Load() {
+		return errParked
+	}
+	return waitReadable(s.conn)
 }
 
 // arm sets the read deadline for the next read.
@@ -312,11 +403,8 @@ func (s *session) cleanup() {
 	}
 }
 
-// waitReadable waits until c has bytes to read (or has ended), without
-// reading them: it peeks at the socket when the poller says it is ready.
-// It honours c's read deadline. On a connection that is not a socket it
-// returns at once, and the caller just reads.
-func waitReadable(c net.Conn) error {
+// rawConn returns c's socket, or nil when c is not one.
+func rawConn(c net.Conn) syscall.RawConn {
 	sc, ok := vectorTarget(c).(syscall.Conn)
 	if !ok {
 		return nil
@@ -325,9 +413,37 @@ func waitReadable(c net.Conn) error {
 	if err != nil {
 		return nil
 	}
-	return rc.Read(func(fd uintptr) bool {
-		var b [1]byte
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return err != syscall.EAGAIN && err != syscall.EINTR // ready: data, end, or an error the read will report
-	})
+	return rc
+}
+
+// peekReady is a RawConn read function that reports whether the socket
+// has bytes to read (or has ended, or failed: a read will tell), without
+// taking them.
+func peekReady(fd uintptr) bool {
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return err != syscall.EAGAIN && err != syscall.EINTR
+}
+
+// waitReadable waits until c has bytes to read (or has ended), without
+// reading them: it peeks at the socket when the poller says it is ready.
+// It honours c's read deadline. On a connection that is not a socket it
+// returns at once, and the caller just reads.
+func waitReadable(c net.Conn) error {
+	rc := rawConn(c)
+	if rc == nil {
+		return nil
+	}
+	return rc.Read(peekReady)
+}
+
+// readable reports whether c has bytes to read now (or has ended).
+func readable(c net.Conn) bool {
+	rc := rawConn(c)
+	if rc == nil {
+		return true
+	}
+	ready := false
+	rc.Control(func(fd uintptr) { ready = peekReady(fd) })
+	return ready
 }

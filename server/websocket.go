@@ -69,7 +69,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if n := rw.Reader.Buffered(); n > 0 {
 		early, _ := rw.Reader.Peek(n)
 		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(n, wsReadBuffer))
-		br.Peek(n) // buffered, so WaitRead sees them
+		br.Peek(n) // buffered, so the session reads them before it waits
 	}
 	go srv.run(conn, wsTransport{}, &wsReader{r: br}, r)
 }
@@ -141,13 +141,13 @@ type wsReader struct {
 	utf8      utf8Stream
 }
 
-// WaitRead implements frame.Waiter: with nothing buffered, it waits for
-// the socket to be readable.
-func (w *wsReader) WaitRead() error {
-	if br, ok := w.r.(*bufio.Reader); ok && br.Buffered() > 0 || w.s == nil {
-		return nil
+// Buffered returns how many bytes of the connection are buffered, read
+// but not yet given out: the session waits for the socket only when none is.
+func (w *wsReader) Buffered() int {
+	if br, ok := w.r.(*bufio.Reader); ok {
+		return br.Buffered()
 	}
-	return waitReadable(w.s.conn)
+	return 0
 }
 
 func (w *wsReader) Read(p []byte) (int, error) {

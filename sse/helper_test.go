@@ -19,7 +19,10 @@ import (
 	"github.com/stompbox/stompbox/frame"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The process's poller (internal/netpoll) runs for its life, by design.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/stompbox/stompbox/internal/netpoll.(*Poller).run"))
+}
 
 const wait = 5 * time.Second
 

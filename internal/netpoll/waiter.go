@@ -1,0 +1,40 @@
+package netpoll
+
+// Reason says why a Waiter's function was called.
+type Reason uint8
+
+const (
+	Readable Reason = iota + 1 // the socket has bytes to read, or has ended
+	Expired                    // the deadline passed first
+	Woken                      // Wake was called
+)
+
+func (r Reason) String() string {
+	switch r {
+	case Readable:
+		return "readable"
+	case Expired:
+		return "expired"
+	case Woken:
+		return "woken"
+	}
+	return "unknown"
+}
+
+// A Waiter is one connection's place in a Poller. Its zero value is ready
+// to use once F is set; it must not be copied after its first Wait. One
+// connection (one socket) has one Waiter for its life.
+type Waiter struct {
+	// F is called, on a goroutine of its own, once per Wait.
+	F func(Reason)
+
+	fd      int32
+	gen     uint32 // this wait's number, to tell a stale event from a live one
+	waiting bool   // between Wait and the call of F; guarded by the Poller's mu
+	added   bool   // the socket is in the epoll set (re-armed with MOD after)
+
+	// The timing wheel's list of a slot, when the wait has a deadline.
+	expires    int64 // in ticks
+	onWheel    bool
+	prev, next *Waiter
+}

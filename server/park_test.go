@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/internal/stomptest"
+	"github.com/stompbox/stompbox/server"
+)
+
+// goroutinesSettle waits up to 6 s (a writer lingers 2 s after its last
+// write) for the goroutine count to be at most limit, and returns it.
+func goroutinesSettle(limit int) int {
+	deadline := time.Now().Add(6 * time.Second)
+	n := runtime.NumGoroutine()
+	for n > limit && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	return n
+}
+
+// Idle connected sessions hold no goroutine: they wait on the poller, and
+// resume in order when a message comes, for each of them.
+func TestIdleSessionsHoldNoGoroutine(t *testing.T) {
+	const n = 40
+	transports(t, server.Config{}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
+		base := runtime.NumGoroutine()
+		conns := make([]*stomptest.Conn, n)
+		for i := range conns {
+			conns[i] = dial()
+			conns[i].Connect()
+			conns[i].Subscribe("s", "/topic/idle")
+		}
+		if got := goroutinesSettle(base + 4); got > base+4 {
+			t.Fatalf("%d goroutines with %d idle sessions, %d before: idle sessions hold goroutines", got, n, base)
+		}
+		// Woken by a frame, each reads it, and all of them get the message.
+		for i, c := range conns {
+			c.SendText("/topic/idle", fmt.Sprint(i), "receipt", fmt.Sprint(i))
+			for {
+				f := c.Expect(frame.MESSAGE)
+				if string(f.Body) == fmt.Sprint(i) {
+					break
+				}
+			}
+			c.Expect(frame.RECEIPT)
+		}
+		for _, c := range conns {
+			c.Send(frame.New(frame.DISCONNECT, "receipt", "bye"))
+			for {
+				f, err := c.Read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.Command == frame.RECEIPT {
+					break
+				}
+			}
+		}
+		waitSessions(t, e, 0)
+	})
+}
+
+// The same load with GoroutinePerConnection keeps a goroutine per session:
+// the test above would see it.
+func TestGoroutinePerConnectionKeepsReaders(t *testing.T) {
+	const n = 40
+	e := start(t, server.Config{GoroutinePerConnection: true})
+	base := runtime.NumGoroutine()
+	for range n {
+		c := stomptest.DialTCP(t, e.tcp)
+		c.Connect()
+		c.Subscribe("s", "/topic/idle")
+	}
+	time.Sleep(2500 * time.Millisecond) // writers end after 2 s; readers stay
+	if got := runtime.NumGoroutine(); got < base+n {
+		t.Fatalf("%d goroutines with %d sessions, %d before: want one reader each", got, n, base)
+	}
+}
+
+// A parked session whose client stops heart-beating is closed on time: the
+// poller's timing wheel, not a blocked read, notices.
+func TestParkedSessionMissingHeartBeatsIsClosed(t *testing.T) {
+	transports(t, server.Config{HeartBeatReceive: 100 * time.Millisecond}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
+		c := dial()
+		c.Send(frame.New(frame.CONNECT, "accept-version", "1.2", "heart-beat", "100,0"))
+		c.Expect(frame.CONNECTED)
+		start := time.Now()
+		c.ExpectClosed()
+		if el := time.Since(start); el < 190*time.Millisecond || el > 2*time.Second {
+			t.Fatalf("closed %s after CONNECTED, want about 200ms (twice the interval)", el)
+		}
+		waitSessions(t, e, 0)
+	})
+}
