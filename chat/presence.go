@@ -36,12 +36,15 @@ func (a *App) OnEvent(ctx context.Context, e server.Event) {
 	id := e.Session.ID
 	switch e.Type {
 	case server.Connected:
-		a.sessions[id] = &member{name: e.Session.User, ip: limit.AddrKey(e.Session.Remote), subs: make(map[string]string), in: make(map[string]int)}
+		a.sessions[id] = &member{name: e.Session.User, ip: limit.AddrKey(e.Session.Remote)} // maps made at the first room
 	case server.Subscribed:
 		m := a.sessions[id]
 		room, ok := roomOf(e.Destination)
 		if m == nil || m.name == "" || !ok {
 			return // anonymous sessions read rooms without being in them
+		}
+		if m.subs == nil {
+			m.subs, m.in = make(map[string]string), make(map[string]int)
 		}
 		m.subs[e.SubscriptionID] = room
 		if m.in[room]++; m.in[room] == 1 {

@@ -394,10 +394,11 @@ func (r *Reader) fill() error {
 		return err
 	}
 	if r.st == stStart && r.start == r.end && len(r.buf) <= initialBufSize {
-		// Between frames with nothing buffered: wait without a buffer.
+		// Between frames with nothing buffered: wait without a buffer (or
+		// the header offsets of the last frame).
 		if w, ok := r.rd.(Waiter); ok {
 			r.release(r.buf)
-			r.buf, r.start, r.end = nil, 0, 0
+			r.buf, r.start, r.end, r.spans = nil, 0, 0, nil
 			if err := w.WaitRead(); err != nil {
 				return err
 			}

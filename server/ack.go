@@ -35,6 +35,9 @@ type acks struct {
 }
 
 func (a *acks) add(p *pendingAck) {
+	if a.byID == nil {
+		a.byID = make(map[uint64]*pendingAck) // at the first: most sessions never ack
+	}
 	a.byID[p.n] = p
 	a.bytes += p.size
 	p.sub.pending = append(p.sub.pending, p.n)

@@ -24,8 +24,8 @@ type registry struct {
 
 // regEntry is a session's part of the registry, guarded by registry.mu.
 type regEntry struct {
-	subs     map[string]string // subscription id -> destination as the client wrote it
-	userSubs map[string]int    // user destination (/queue/reply) -> subscriptions to it
+	subs     []SubscriptionInfo // destinations as the client wrote them (a slice: most sessions have one or two)
+	userSubs map[string]int     // user destination (/queue/reply) -> subscriptions to it; nil until one
 }
 
 // add registers s; first reports its user's first session.
@@ -36,7 +36,7 @@ func (r *registry) add(s *session) (first bool) {
 		r.users = make(map[string]map[*session]struct{})
 		r.byID = make(map[string]*session)
 	}
-	s.reg = regEntry{subs: map[string]string{}, userSubs: map[string]int{}}
+	s.reg = regEntry{}
 	r.byID[s.id] = s
 	if u := s.info.User; u != "" {
 		if r.users[u] == nil {
@@ -68,8 +68,11 @@ func (r *registry) remove(s *session) (last bool) {
 func (r *registry) subscribed(s *session, id, dest string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s.reg.subs[id] = dest
+	s.reg.subs = append(s.reg.subs, SubscriptionInfo{ID: id, Destination: dest})
 	if ud, ok := userDestination(dest); ok {
+		if s.reg.userSubs == nil {
+			s.reg.userSubs = make(map[string]int)
+		}
 		s.reg.userSubs[ud]++
 	}
 }
@@ -77,8 +80,12 @@ func (r *registry) subscribed(s *session, id, dest string) {
 func (r *registry) unsubscribed(s *session, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	dest := s.reg.subs[id]
-	delete(s.reg.subs, id)
+	i := slices.IndexFunc(s.reg.subs, func(si SubscriptionInfo) bool { return si.ID == id })
+	if i < 0 {
+		return
+	}
+	dest := s.reg.subs[i].Destination
+	s.reg.subs = slices.Delete(s.reg.subs, i, i+1)
 	if ud, ok := userDestination(dest); ok {
 		if s.reg.userSubs[ud]--; s.reg.userSubs[ud] <= 0 {
 			delete(s.reg.userSubs, ud)
@@ -230,9 +237,7 @@ func (srv *Server) userLocked(name string) UserInfo {
 	u := UserInfo{Name: name}
 	for s := range srv.reg.users[name] {
 		si := SessionInfo{Session: *s.info}
-		for id, d := range s.reg.subs {
-			si.Subscriptions = append(si.Subscriptions, SubscriptionInfo{ID: id, Destination: d})
-		}
+		si.Subscriptions = slices.Clone(s.reg.subs)
 		slices.SortFunc(si.Subscriptions, func(a, b SubscriptionInfo) int { return strings.Compare(a.ID, b.ID) })
 		u.Sessions = append(u.Sessions, si)
 	}

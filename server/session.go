@@ -24,10 +24,10 @@ type session struct {
 	conn net.Conn
 	out  net.Conn // what the writer writes to: conn, unwrapped (see vectorTarget)
 	t    transport
-	req  *http.Request               // the WebSocket handshake until CONNECT; nil over TCP
-	info *Session                    // set at CONNECT
-	reg  regEntry                    // guarded by srv.reg.mu
-	logp atomic.Pointer[slog.Logger] // replaced once, at CONNECT, while others may log
+	req  *http.Request          // the WebSocket handshake until CONNECT; nil over TCP
+	info *Session               // set at CONNECT
+	reg  regEntry               // guarded by srv.reg.mu
+	user atomic.Pointer[string] // for the log: set once, at CONNECT, while others may log
 	ctx  context.Context
 	stop context.CancelFunc
 
@@ -84,18 +84,24 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		t:          t,
 		req:        req,
 		subs:       make(map[string]*subscription),
-		txs:        make(map[string]*transaction),
-		acks:       acks{byID: make(map[uint64]*pendingAck)},
 		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
-	s.logp.Store(srv.log.With("session", s.id))
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.ver.Store(uint32(frame.V1_2))
 	return s
 }
 
-func (s *session) logger() *slog.Logger { return s.logp.Load() }
+// logger returns the server's logger with the session's id, and its user
+// once connected. It is made anew on each call: a session logs rarely (as
+// it opens and closes, and on errors), and an idle one should not hold a
+// logger of its own.
+func (s *session) logger() *slog.Logger {
+	if u := s.user.Load(); u != nil {
+		return s.srv.log.With("session", s.id, "user", *u)
+	}
+	return s.srv.log.With("session", s.id)
+}
 
 func (s *session) version() frame.Version { return frame.Version(s.ver.Load()) }
 
@@ -149,6 +155,9 @@ func (s *session) parkRead() bool {
 	if s.hbIn > 0 {
 		deadline = time.Now().Add(2 * s.hbIn)
 	}
+	if w, ok := s.src.(*wsReader); ok {
+		w.idle()
+	}
 	if err := s.srv.poller.Wait(&s.park, rc, deadline); err != nil {
 		s.logger().Warn("idle connection not parked; it keeps a goroutine", "err", err)
 		return false
@@ -190,7 +199,7 @@ func (s *session) closeCodeFor(err error) uint16 {
 // so that closing does not turn into a reset that loses our last frames.
 func (s *session) linger(src io.Reader) {
 	if w, ok := src.(*wsReader); ok {
-		src = w.r // raw bytes: the WebSocket stream may be broken
+		src = w.r() // raw bytes: the WebSocket stream may be broken
 	}
 	s.conn.SetReadDeadline(time.Now().Add(lingerTime))
 	var buf [512]byte

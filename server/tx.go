@@ -32,6 +32,9 @@ func (s *session) onBegin(f *frame.Frame) *ProtocolError {
 	if max := s.srv.cfg.MaxTransactions; len(s.txs) >= max {
 		return protoErr("too many transactions", "a session may hold %d open transactions (MaxTransactions)", max)
 	}
+	if s.txs == nil {
+		s.txs = make(map[string]*transaction) // at the first: most sessions never begin one
+	}
 	s.txs[name] = &transaction{}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -64,19 +65,22 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// goroutine of its own and ServeHTTP returns, so that net/http lets go
 	// of what it kept for the request (its 4 KiB read and write buffers,
 	// the handler's deep stack): an idle WebSocket costs that much less.
-	var src io.Reader = conn
-	br := bufio.NewReaderSize(src, wsReadBuffer)
+	wr := &wsReader{conn: conn}
 	if n := rw.Reader.Buffered(); n > 0 {
 		early, _ := rw.Reader.Peek(n)
-		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(n, wsReadBuffer))
-		br.Peek(n) // buffered, so the session reads them before it waits
+		wr.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(n, wsReadBuffer))
+		wr.br.Peek(n) // buffered, so the session reads them before it waits
 	}
-	go srv.run(conn, wsTransport{}, &wsReader{r: br}, r)
+	go srv.run(conn, wsTransport{}, wr, r)
 }
 
 // wsReadBuffer is the buffer a WebSocket session reads frame headers
 // through; payloads larger than it go straight into the STOMP reader's.
+// A session holds one only while it reads (wsBufs).
 const wsReadBuffer = 256
+
+// wsBufs holds the wsReadBuffer readers of idle WebSocket sessions.
+var wsBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, wsReadBuffer) }}
 
 // wsTransport frames each STOMP frame as one unmasked WebSocket message:
 // text when it is valid UTF-8, binary otherwise.
@@ -130,7 +134,8 @@ func (e *closeError) Error() string { return fmt.Sprintf("websocket close %d: %s
 // are unmasked, in place. Pings are answered through the session's queue.
 type wsReader struct {
 	s         *session
-	r         io.Reader
+	conn      io.Reader     // the socket
+	br        *bufio.Reader // reads conn; nil while idle (see idle)
 	hdr       [ws.MaxHeaderSize - 2]byte
 	ctl       [ws.MaxControlFramePayloadSize]byte
 	remaining int64
@@ -144,15 +149,39 @@ type wsReader struct {
 // Buffered returns how many bytes of the connection are buffered, read
 // but not yet given out: the session waits for the socket only when none is.
 func (w *wsReader) Buffered() int {
-	if br, ok := w.r.(*bufio.Reader); ok {
-		return br.Buffered()
+	if w.br == nil {
+		return 0
 	}
-	return 0
+	return w.br.Buffered()
+}
+
+// r returns the buffered reader of the socket, taking one from the pool if
+// the session was idle.
+func (w *wsReader) r() *bufio.Reader {
+	if w.br == nil {
+		w.br = wsBufs.Get().(*bufio.Reader)
+		w.br.Reset(w.conn)
+	}
+	return w.br
+}
+
+// idle gives the buffer back while the session waits for the socket with
+// nothing buffered. (A larger one, for bytes that came with the
+// handshake, is let go.)
+func (w *wsReader) idle() {
+	if w.br == nil || w.br.Buffered() > 0 {
+		return
+	}
+	if w.br.Size() == wsReadBuffer {
+		w.br.Reset(nil)
+		wsBufs.Put(w.br)
+	}
+	w.br = nil
 }
 
 func (w *wsReader) Read(p []byte) (int, error) {
 	for w.remaining == 0 {
-		h, err := ws.ReadHeaderBuffer(w.r, w.hdr[:])
+		h, err := ws.ReadHeaderBuffer(w.r(), w.hdr[:])
 		if err != nil {
 			if w.fragment {
 				err = unexpected(err)
@@ -186,7 +215,7 @@ func (w *wsReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > w.remaining {
 		p = p[:w.remaining]
 	}
-	n, err := w.r.Read(p)
+	n, err := w.r().Read(p)
 	ws.Cipher(p[:n], w.mask, w.off)
 	w.off += n
 	w.remaining -= int64(n)
@@ -207,7 +236,7 @@ var errInvalidUTF8 = &closeError{code: 1007, reason: "text message is not valid 
 
 func (w *wsReader) control(h ws.Header) error {
 	payload := w.ctl[:h.Length]
-	if _, err := io.ReadFull(w.r, payload); err != nil {
+	if _, err := io.ReadFull(w.r(), payload); err != nil {
 		return unexpected(err)
 	}
 	ws.Cipher(payload, h.Mask, 0)
