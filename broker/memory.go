@@ -226,12 +226,14 @@ func (b *Memory) Unsubscribe(_ context.Context, s *Subscription) error {
 // room or is held, oldest first, within the budgets; past one, Publish
 // fails with an error wrapping ErrQueueFull and nothing is kept. A message
 // to a private queue whose session is gone is dropped and counted.
-func (b *Memory) Publish(_ context.Context, m *Message) error {
+func (b *Memory) Publish(ctx context.Context, m *Message) error {
 	if !ValidDestination(m.Destination) {
 		return fmt.Errorf("%w %q", ErrBadDestination, m.Destination)
 	}
 	if !strings.HasPrefix(m.Destination, QueuePrefix) {
+		m.origin = ctx.Value(OriginKey{})
 		b.publishTopic(m)
+		m.origin = nil
 		return nil
 	}
 	if IsPrivate(m.Destination) {

@@ -29,6 +29,8 @@ type Message struct {
 	// message is done with here. Messages of the memory broker have none.
 	Upstream Upstream
 
+	origin any // OriginKey's value in Publish's context, while Publish runs
+
 	text bool
 	enc  [3]struct {
 		once sync.Once
@@ -124,3 +126,16 @@ func (m *Message) Encoded(v frame.Version) []byte {
 	})
 	return e.b
 }
+
+// OriginKey is the context key of a publisher's origin: a value the
+// memory broker hands to subscribers (Message.Origin) while it delivers a
+// topic message, inside Publish. A server puts its publishing session
+// there, so that a subscriber's session can leave its write to the
+// publisher, who makes all its subscribers' writes once, after its batch
+// of input (see package server). Subscribers must not keep it.
+type OriginKey struct{}
+
+// Origin returns the OriginKey value of the context m is being published
+// with, while a topic message is delivered inside Publish; nil otherwise
+// (queue messages, messages from an upstream broker, other brokers).
+func (m *Message) Origin() any { return m.origin }

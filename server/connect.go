@@ -40,7 +40,7 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	}
 	s.req = nil // the handshake is done with: an idle session does not keep it
 	s.info = info
-	s.ctx = WithSession(s.ctx, info)
+	s.ctx = &sessionContext{Context: s.ctx, s: s}
 	s.user.Store(&info.User)
 	if s.srv.reg.add(s) && s.srv.userRouter != nil {
 		s.srv.userRouter.Online(info.User)

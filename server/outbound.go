@@ -40,16 +40,21 @@ func (o *outFrame) size() int { return len(o.head) + len(o.shared) }
 // enqueue adds o to the session's queue without blocking. Past the queue's
 // byte limit the session is failed as a slow consumer instead. It reports
 // whether o was queued.
-func (s *session) enqueue(o outFrame) bool {
+func (s *session) enqueue(o outFrame) bool { return s.enqueueFrom(o, nil) }
+
+// enqueueFrom is enqueue for a message that origin's reader is publishing:
+// if a writer must be started, origin may take the write on instead, after
+// its batch of input (see flush.go).
+func (s *session) enqueueFrom(o outFrame, origin *session) bool {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
 		return false
 	}
+	if s.qbuf == nil {
+		s.takeQueueBuf()
+	}
 	if o.msg != nil {
-		if s.heads == nil {
-			s.heads = headsPool.get()
-		}
 		start := len(s.heads)
 		s.heads = s.appendHead(s.heads, &o)
 		o.head = s.heads[start:len(s.heads):len(s.heads)]
@@ -67,13 +72,32 @@ func (s *session) enqueue(o outFrame) bool {
 			Detail: "more than " + strconv.Itoa(s.srv.cfg.MaxQueuedBytes) + " bytes were waiting to be sent to this session"}, nil, true)
 		return false
 	}
-	if s.queue == nil {
-		s.queue = framesPool.get()
-	}
 	s.queue = append(s.queue, o)
 	s.queued += o.size()
 	start := s.claimWriter()
+	retired := false
+	if !start && origin != nil && s.lingering {
+		// The writer is waiting for more: the publisher's reader can write
+		// this (and what follows) itself; the writer, retired, ends.
+		s.lingering = false
+		s.writerGen++
+		retired = true
+	}
 	s.mu.Unlock()
+	if (start || retired) && origin != nil {
+		if how := origin.deferFlush(s); how != flushRefused {
+			if retired {
+				s.startOrWake(false) // so that the retired writer ends now
+			}
+			if how == flushNow {
+				directBufs.put(s.flushDirect(directBufs.get()))
+			}
+			return true
+		}
+	}
+	if retired {
+		start = true // the writing is ours to hand on, not the retired writer's
+	}
 	s.startOrWake(start)
 	return true
 }
@@ -213,24 +237,37 @@ func (s *session) heartbeat() {
 func (s *session) writeLoop() {
 	var (
 		batch  []outFrame
-		heads  []byte // the pooled buffer batch's MESSAGE heads are in, if any
+		heads  []byte    // the buffer batch's MESSAGE heads are in
+		qbuf   *queueBuf // the pooled box of both, if any
 		linger = time.NewTimer(writerLinger)
 		idle   bool // the linger ran out with nothing to write
+		gen    = -1 // s.writerGen when this writer started
 	)
 	defer linger.Stop()
 	for {
 		s.mu.Lock()
-		batch, s.queue = s.queue, nil
-		heads, s.heads = s.heads, nil
-		s.queued = 0
+		switch {
+		case gen < 0:
+			gen = s.writerGen
+		case gen != s.writerGen:
+			// Retired while lingering: a publisher's reader took the
+			// writing over (enqueueFrom). A wake-up this writer took may
+			// have been meant for the next one: pass it on.
+			s.mu.Unlock()
+			s.startOrWake(false)
+			return
+		}
+		s.lingering = false
+		batch, heads, qbuf = s.takeQueue()
 		closing, code, hb := s.closing, s.closeCode, s.hbTimer
 		if len(batch) == 0 && !closing {
-			headsPool.put(heads)
+			releaseQueue(qbuf, batch, heads)
 			if idle {
 				s.writing = false // the next enqueue starts a writer
 				s.mu.Unlock()
 				return
 			}
+			s.lingering = true
 			s.mu.Unlock()
 			select {
 			case <-s.wake:
@@ -254,17 +291,10 @@ func (s *session) writeLoop() {
 				s.writerEnded()
 				return
 			}
-			if hb != nil && !closing {
-				hb.Reset(s.heartbeatOut())
-			}
 			linger.Reset(writerLinger)
-			s.written(batch)
-			s.frames.countOut(batch)
-			// An idle session holds no buffers: they go back to the pools.
-			clear(batch) // drop references to sent bytes
-			framesPool.put(batch)
-			headsPool.put(heads)
-			batch, heads = nil, nil
+			s.wrote(batch, hb, closing)
+			releaseQueue(qbuf, batch, heads)
+			batch, heads, qbuf = nil, nil, nil
 		}
 		if closing {
 			s.t.closeWrite(s.conn)
@@ -273,6 +303,69 @@ func (s *session) writeLoop() {
 			return
 		}
 	}
+}
+
+// wrote is what follows a batch's write: the heart-beat timer restarts
+// (unless closing), and the batch is settled and counted.
+func (s *session) wrote(batch []outFrame, hb *time.Timer, closing bool) {
+	if hb != nil && !closing {
+		hb.Reset(s.heartbeatOut())
+	}
+	s.written(batch)
+	s.frames.countOut(batch)
+}
+
+// A queueBuf is a session's queue while it has one: the frames and the
+// buffer their MESSAGE heads are in, pooled together, so that a delivery to
+// an idle session costs one pool operation each way and allocates
+// nothing, and an idle session holds neither.
+type queueBuf struct {
+	frames []outFrame
+	heads  []byte
+}
+
+var queueBufs = sync.Pool{New: func() any {
+	return &queueBuf{frames: make([]outFrame, 0, 16), heads: make([]byte, 0, 2<<10)}
+}}
+
+// The largest queue and heads buffer put back in the pool.
+const (
+	maxPooledFrames = 8192
+	maxPooledHeads  = 256 << 10
+)
+
+// takeQueueBuf gives the session a pooled queue. s.mu must be held, and
+// the session must have none.
+func (s *session) takeQueueBuf() {
+	s.qbuf = queueBufs.Get().(*queueBuf)
+	s.queue = append(s.qbuf.frames[:0], s.queue...) // a close or heart-beat may have queued without one
+	s.heads = s.qbuf.heads[:0]
+	s.qbuf.frames, s.qbuf.heads = nil, nil
+}
+
+// takeQueue takes what is queued for writing. s.mu must be held.
+func (s *session) takeQueue() ([]outFrame, []byte, *queueBuf) {
+	batch, heads, qbuf := s.queue, s.heads, s.qbuf
+	s.queue, s.heads, s.qbuf, s.queued = nil, nil, nil, 0
+	return batch, heads, qbuf
+}
+
+// releaseQueue gives a written batch's buffers back to the pool.
+func releaseQueue(qbuf *queueBuf, batch []outFrame, heads []byte) {
+	if qbuf == nil {
+		if cap(batch) == 0 && cap(heads) == 0 {
+			return
+		}
+		qbuf = new(queueBuf)
+	}
+	clear(batch) // drop references to sent bytes
+	if cap(batch) <= maxPooledFrames {
+		qbuf.frames = batch[:0]
+	}
+	if cap(heads) <= maxPooledHeads {
+		qbuf.heads = heads[:0]
+	}
+	queueBufs.Put(qbuf)
 }
 
 // writerEnded is the end of the session's last writer: reads stop, the
@@ -317,8 +410,9 @@ func (s *session) written(batch []outFrame) {
 func (s *session) endWriting(unsent []outFrame) {
 	s.mu.Lock()
 	s.closing = true
-	rest, orphans := s.queue, s.orphans
-	s.queue, s.queued, s.orphans = nil, 0, nil
+	rest, _, _ := s.takeQueue()
+	orphans := s.orphans
+	s.orphans = nil
 	s.mu.Unlock()
 	var ps []*pendingAck
 	for _, list := range [][]outFrame{unsent, orphans, rest} {
@@ -333,35 +427,39 @@ func (s *session) endWriting(unsent []outFrame) {
 
 var eol = []byte{'\n'}
 
-// A session's outgoing frames, the buffer their MESSAGE heads are in, and
-// the vector a batch is written from are taken from pools when needed and
-// given back once the batch is written: a delivery allocates nothing, and
-// an idle session holds none of them.
-var (
-	framesPool  = slicePool[outFrame]{initial: 16, max: 8192}
-	headsPool   = slicePool[byte]{initial: 2 << 10, max: 256 << 10}
-	vectorsPool = sync.Pool{New: func() any { return new(vector) }}
-)
+// The vector a batch is written from is taken from a pool when needed and
+// given back once the batch is written.
+var vectorsPool = sync.Pool{New: func() any { return new(vector) }}
 
 // A slicePool recycles slices of T, keeping those of capacity up to max;
-// a new one has room for initial.
+// a new one has room for initial. The boxes a sync.Pool needs (a slice is
+// not a pointer) are recycled too, so that neither get nor put allocates.
 type slicePool[T any] struct {
-	p            sync.Pool
+	p, boxes     sync.Pool
 	initial, max int
 }
 
 func (sp *slicePool[T]) get() []T {
-	if b, ok := sp.p.Get().(*[]T); ok {
-		return (*b)[:0]
+	bp, ok := sp.p.Get().(*[]T)
+	if !ok {
+		return make([]T, 0, sp.initial)
 	}
-	return make([]T, 0, sp.initial)
+	b := (*bp)[:0]
+	*bp = nil
+	sp.boxes.Put(bp)
+	return b
 }
 
 func (sp *slicePool[T]) put(b []T) {
 	if cap(b) == 0 || cap(b) > sp.max {
 		return
 	}
-	sp.p.Put(&b)
+	bp, _ := sp.boxes.Get().(*[]T)
+	if bp == nil {
+		bp = new([]T)
+	}
+	*bp = b
+	sp.p.Put(bp)
 }
 
 // A vector is what one batch is written from: the transport headers, and

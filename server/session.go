@@ -33,14 +33,25 @@ type session struct {
 
 	// Reader state: touched by one goroutine at a time, the one reading
 	// (after a park, a new one the poller starts).
-	src     io.Reader // the transport's byte stream
-	rd      *frame.Reader
-	park    netpoll.Waiter // the session's place in srv.poller while idle
-	woke    netpoll.Reason // why the poller resumed reading; 0 once seen
-	noPark  bool           // the poller refused this socket: read without it
-	subs    map[string]*subscription
-	txs     map[string]*transaction
-	txBytes int
+	src         io.Reader // the transport's byte stream
+	rd          *frame.Reader
+	park        netpoll.Waiter // the session's place in srv.poller while idle
+	woke        netpoll.Reason // why the poller resumed reading; 0 once seen
+	noPark      bool           // the poller refused this socket: read without it
+	inBatch     bool           // frames were read since the last flush (flush.go)
+	batchFrames int            // how many
+
+	// Sessions whose writes this session's reader makes after its batch of
+	// input (flush.go), guarded by fmu.
+	fmu       sync.Mutex
+	batching  bool
+	lastFrame bool // no more input is buffered
+	flushq    []*session
+	rc        syscall.RawConn // the socket, for writes that must not block; nil if not one
+	direct    *directWrite    // made at the first such write; used by whoever holds the writing
+	subs      map[string]*subscription
+	txs       map[string]*transaction
+	txBytes   int
 
 	acks      acks          // unacknowledged messages
 	ver       atomic.Uint32 // frame.Version once connected
@@ -56,10 +67,13 @@ type session struct {
 	queue     []outFrame
 	queued    int
 	heads     []byte     // the queued MESSAGEs' own header lines, back to back
+	qbuf      *queueBuf  // the pooled box queue and heads came from, if any
 	orphans   []outFrame // ack:auto queue messages a slow-consumer cut discarded
 	closing   bool
 	closeCode uint16
-	writing   bool        // a writer goroutine is running (writeLoop)
+	writing   bool        // a writer is running (writeLoop), or a reader writes for us (flush.go)
+	lingering bool        // the writer waits for more (writerLinger)
+	writerGen int         // counts writers retired while lingering
 	hbTimer   *time.Timer // sends a heart-beat after a quiet interval, once connected
 
 	wake       chan struct{} // wakes a writer that waits for more (writerLinger)
@@ -81,6 +95,7 @@ func (srv *Server) newSession(conn net.Conn, t transport, req *http.Request) *se
 		id:         newID(),
 		conn:       conn,
 		out:        vectorTarget(conn),
+		rc:         rawConn(conn),
 		t:          t,
 		req:        req,
 		subs:       make(map[string]*subscription),
@@ -131,6 +146,7 @@ func (s *session) resumeRead(why netpoll.Reason) {
 func (s *session) read() {
 	for {
 		err := s.readLoop()
+		s.flushPending()
 		if errors.Is(err, errParked) {
 			if s.parkRead() {
 				return
@@ -229,6 +245,7 @@ type deadlineReader struct {
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.s.flushBeforeWait(d.r) // before a read that may wait
 	d.arm()
 	return d.r.Read(p)
 }
@@ -243,6 +260,16 @@ func (d *deadlineReader) WaitRead() error {
 	return d.s.waitInput()
 }
 
+// inputBuffered returns how many bytes the session has read and not yet
+// handled.
+func (s *session) inputBuffered() int {
+	n := s.rd.Buffered()
+	if w, ok := s.src.(*wsReader); ok {
+		n += w.Buffered()
+	}
+	return n
+}
+
 // errParked ends the read loop so that the session waits for input on the
 // poller, holding no goroutine.
 var errParked = errors.New("server: waiting on the poller")
@@ -251,6 +278,9 @@ var errParked = errors.New("server: waiting on the poller")
 // with a poller does not wait: it returns errParked, and reading resumes
 // where it left off once the poller says why it woke.
 func (s *session) waitInput() error {
+	if s.flushBeforeWait(nil) {
+		return nil // more input is there already: read it first
+	}
 	why := s.woke
 	s.woke = 0
 	switch why {
@@ -324,6 +354,7 @@ func (s *session) readLoop() error {
 			}
 		}
 		s.frames.countIn(f.Command)
+		s.beginFrame(s.inputBuffered() == 0 && !s.socketReadable())
 		receipt, hasReceipt := f.Header.Lookup(frame.HdrReceipt)
 		if !hasReceipt {
 			receipt = nil

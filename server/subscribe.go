@@ -224,7 +224,8 @@ func (s *session) deliver(sub *subscription, m *broker.Message) bool {
 	if sub.mode == ackAuto && !queue {
 		o := s.message(sub, m, s.seq.Add(1), false)
 		o.topic = true
-		return s.enqueue(o)
+		origin, _ := m.Origin().(*session)
+		return s.enqueueFrom(o, origin)
 	}
 	cfg := &s.srv.cfg
 	size := m.Size()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
 )
 
@@ -28,6 +29,24 @@ func SessionFrom(ctx context.Context) (*Session, bool) {
 // STOMP session (tests, other transports).
 func WithSession(ctx context.Context, s *Session) context.Context {
 	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// A sessionContext is a connected session's context: it carries the
+// Session for handlers (SessionFrom) and the session itself as the
+// broker's publish origin (broker.OriginKey), in one allocation.
+type sessionContext struct {
+	context.Context
+	s *session
+}
+
+func (c *sessionContext) Value(key any) any {
+	switch key.(type) {
+	case sessionKey:
+		return c.s.info
+	case broker.OriginKey:
+		return c.s
+	}
+	return c.Context.Value(key)
 }
 
 // A ConnectRequest is what OnConnect sees of a connecting client.

@@ -1,0 +1,270 @@
+package server
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Flush after read. A publisher's reader that delivers a topic message to
+// a subscriber with no writer running does not start one: it notes the
+// subscriber (deferFlush), and once it has handled the frames it has read
+// and is about to read again, it writes each noted subscriber's queue
+// itself (flushPending): one write() of everything queued, without
+// blocking. So a delivery at a low rate costs one system call, not a
+// goroutine's start or wake-up as well; at a high rate, a subscriber gets
+// the messages of a whole batch of input in one write. A socket that does
+// not take everything at once gets a writer goroutine for the rest, so a
+// slow subscriber never holds the publisher up. (nats-server does the
+// same: "flush clients" at the end of its read loop.)
+
+// maxDirect is the most bytes a reader writes for another session: more
+// (a subscriber far behind, or large messages) is left to a writer
+// goroutine, which writes without copying.
+const maxDirect = 64 << 10
+
+// flushBudget bounds the time a reader spends writing for others in one
+// flush when other cores could be writing too: past it the rest get
+// writer goroutines. With one core there is nobody to share the work with.
+const flushBudget = time.Millisecond
+
+// directBufs holds the buffers direct writes are copied into.
+var directBufs = slicePool[byte]{initial: 4 << 10, max: maxDirect + 64<<10}
+
+// maxBatchFrames is the most frames a reader handles before it makes the
+// writes their deliveries left to it, however fast its input comes.
+const maxBatchFrames = 64
+
+// flushBeforeWait is called by the reader before it reads from its socket
+// (src, when it is the transport: so that bytes it has buffered count). If
+// the socket has input already, and the batch is not at maxBatchFrames,
+// the writes can wait for that input's deliveries to join them, and it
+// reports true; else it makes them now (flushPending) and reports false.
+// So under load a subscriber gets the messages of many frames in one
+// write, and when input pauses, at once. Reader goroutine only.
+func (s *session) flushBeforeWait(src any) bool {
+	if !s.inBatch {
+		return false
+	}
+	if b, ok := src.(interface{ Buffered() int }); ok && b.Buffered() > 0 {
+		return true // this read needs no system call
+	}
+	if s.batchFrames < maxBatchFrames && s.socketReadable() {
+		return true
+	}
+	s.flushPending()
+	return false
+}
+
+// socketReadable reports whether the session's socket has input now (or
+// has ended), without taking it.
+func (s *session) socketReadable() bool {
+	if s.rc == nil {
+		return false
+	}
+	ready := false
+	s.rc.Control(func(fd uintptr) { ready = peekReady(fd) })
+	return ready
+}
+
+// beginFrame marks the reader as handling a frame: deliveries may leave
+// their writes to it until flushPending. last says that no more input is
+// buffered: then a subscriber not yet noted is written at once, as
+// nothing would join its write by waiting. Reader goroutine only.
+func (s *session) beginFrame(last bool) {
+	s.batchFrames++
+	if s.inBatch && s.lastFrame == last {
+		return
+	}
+	s.inBatch = true
+	s.fmu.Lock()
+	s.batching, s.lastFrame = true, last
+	s.fmu.Unlock()
+}
+
+// What deferFlush says of a write it was offered.
+const (
+	flushRefused = iota // write it the usual way: a writer goroutine
+	flushLater          // s's reader writes it after its batch
+	flushNow            // the caller writes it now (flushDirect)
+)
+
+// deferFlush is offered the write of sub, whose writing the caller
+// claimed for a message s's reader publishes. It notes sub for s's reader
+// to write after its batch; or says to write it now, if the batch is at
+// its last frame; or refuses it if s's reader is not handling input now
+// (a handler's goroutine publishing in the session's name later, say), as
+// nobody would flush.
+func (s *session) deferFlush(sub *session) int {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	switch {
+	case !s.batching:
+		return flushRefused
+	case s.lastFrame:
+		return flushNow
+	}
+	if s.flushq == nil {
+		s.flushq = flushqPool.get()
+	}
+	s.flushq = append(s.flushq, sub)
+	return flushLater
+}
+
+var flushqPool = slicePool[*session]{initial: 16, max: 1 << 16}
+
+// flushPending ends the reader's batch: it writes the queues of the
+// sessions deliveries left to it. Reader goroutine only.
+func (s *session) flushPending() {
+	if !s.inBatch {
+		return
+	}
+	s.inBatch, s.batchFrames = false, 0
+	s.fmu.Lock()
+	s.batching, s.lastFrame = false, false
+	q := s.flushq
+	s.flushq = nil
+	s.fmu.Unlock()
+	if len(q) == 0 {
+		flushqPool.put(q)
+		return
+	}
+	var deadline time.Time
+	if runtime.GOMAXPROCS(0) > 1 {
+		deadline = time.Now().Add(flushBudget)
+	}
+	buf := directBufs.get() // one copy buffer for the whole flush
+	for i, sub := range q {
+		if !deadline.IsZero() && i%16 == 15 && time.Now().After(deadline) {
+			go sub.writeLoop()
+		} else {
+			buf = sub.flushDirect(buf[:0])
+		}
+		q[i] = nil
+	}
+	directBufs.put(buf)
+	flushqPool.put(q[:0])
+}
+
+// flushDirect writes what s has queued from the caller's goroutine,
+// without blocking, copied into buf; the caller has claimed s's writing
+// (deferFlush). What the socket does not take at once, a writer goroutine
+// finishes, and one goes on if more was queued meanwhile. It returns buf
+// for the next session, or a new one if buf went with the writer.
+func (s *session) flushDirect(buf []byte) []byte {
+	s.mu.Lock()
+	if s.rc == nil || s.closing || s.queued > maxDirect || len(s.queue) == 0 {
+		s.mu.Unlock()
+		go s.writeLoop()
+		return buf
+	}
+	batch, heads, qbuf := s.takeQueue()
+	hb := s.hbTimer
+	s.mu.Unlock()
+
+	for i := range batch {
+		if !batch[i].raw {
+			buf = s.t.appendHeader(buf, batch[i].size(), batch[i].text)
+		}
+		buf = append(buf, batch[i].head...)
+		buf = append(buf, batch[i].shared...)
+	}
+	n, err := s.writeNow(buf)
+	switch {
+	case err != nil:
+		s.logger().Debug("write failed", "err", err)
+		s.endWriting(batch)
+		releaseQueue(qbuf, batch, heads)
+		s.writerEnded()
+		return buf
+	case n < len(buf):
+		go s.finishDirect(buf, n, batch, heads, qbuf, hb)
+		return directBufs.get()
+	}
+	s.wrote(batch, hb, false) // counts frames by their heads: before heads go
+	releaseQueue(qbuf, batch, heads)
+	s.mu.Lock()
+	more := len(s.queue) > 0 || s.closing
+	if !more {
+		s.writing = false
+	}
+	s.mu.Unlock()
+	if more {
+		go s.writeLoop()
+	}
+	return buf
+}
+
+// finishDirect is the writer of a session whose socket took only the first
+// n bytes of buf: it writes the rest, then goes on as the writer.
+func (s *session) finishDirect(buf []byte, n int, batch []outFrame, heads []byte, qbuf *queueBuf, hb *time.Timer) {
+	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
+	_, err := s.out.Write(buf[n:])
+	directBufs.put(buf)
+	if err != nil {
+		s.logger().Debug("write failed", "err", err)
+		s.endWriting(batch)
+		releaseQueue(qbuf, batch, heads)
+		s.writerEnded()
+		return
+	}
+	s.wrote(batch, hb, false)
+	releaseQueue(qbuf, batch, heads)
+	s.writeLoop()
+}
+
+// writeNow writes as much of b as s's socket takes without waiting. The
+// caller holds s's writing.
+func (s *session) writeNow(b []byte) (int, error) {
+	w := s.direct
+	if w == nil {
+		w = &directWrite{}
+		w.fn = w.write // bound once: a delivery allocates nothing
+		s.direct = w
+	}
+	w.b, w.n, w.err = b, 0, nil
+	defer func() { w.b = nil }()
+	err := s.rc.Write(w.fn)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The deadline of an earlier, blocking write has passed since; it
+		// is not this write's, which never waits.
+		s.conn.SetWriteDeadline(time.Time{})
+		err = s.rc.Write(w.fn)
+	}
+	if err != nil {
+		return w.n, err
+	}
+	return w.n, w.err
+}
+
+// A directWrite is a session's non-blocking write in progress: the
+// function RawConn.Write calls, and what it wrote.
+type directWrite struct {
+	b   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+func (w *directWrite) write(fd uintptr) bool {
+	for w.n < len(w.b) {
+		m, err := syscall.Write(int(fd), w.b[w.n:])
+		if m > 0 {
+			w.n += m
+		}
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return true // the rest is a writer's
+		case err != nil:
+			w.err = err
+			return true
+		case m <= 0:
+			return true
+		}
+	}
+	return true // never wait here
+}

@@ -1,0 +1,66 @@
+package server_test
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/internal/stomptest"
+	"github.com/stompbox/stompbox/server"
+)
+
+// A publisher's reader writes its subscribers' messages itself (flush.go).
+// A subscriber whose socket takes only part of them (it is not reading)
+// gets the rest from a writer goroutine, in order, and neither the
+// publisher nor a prompt subscriber waits for it.
+func TestSlowSubscriberDoesNotHoldUpPublisher(t *testing.T) {
+	const n, size = 2500, 2 << 10 // 5 MB: more than loopback buffers hold; the rest, less than MaxQueuedBytes
+	transports(t, server.Config{}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
+		slow := dial()
+		slow.Connect()
+		if tc, ok := slow.Raw().(*net.TCPConn); ok {
+			tc.SetReadBuffer(64 << 10) // no autotuning: the server's socket fills
+		}
+		slow.Subscribe("s", "/topic/flush")
+		prompt := dial()
+		prompt.Connect()
+		prompt.Subscribe("p", "/topic/flush")
+		pub := dial()
+		pub.Connect()
+
+		got := make(chan error, 1)
+		go func() { got <- readBodies(prompt, n, size) }()
+		body := strings.Repeat("x", size-8)
+		for i := range n {
+			pub.SendText("/topic/flush", fmt.Sprintf("%08d", i)+body)
+		}
+		pub.Send(frame.New(frame.DISCONNECT, "receipt", "done"))
+		pub.Expect(frame.RECEIPT) // the publisher is through while slow has read nothing
+		if err := <-got; err != nil {
+			t.Fatalf("prompt subscriber: %v", err)
+		}
+		if err := readBodies(slow, n, size); err != nil {
+			t.Fatalf("slow subscriber: %v", err)
+		}
+	})
+}
+
+// readBodies reads n MESSAGEs and checks they are numbered 0 to n-1 in
+// order, each of the given size.
+func readBodies(c *stomptest.Conn, n, size int) error {
+	for i := range n {
+		f, err := c.Read()
+		if err != nil {
+			return fmt.Errorf("message %d: %v", i, err)
+		}
+		if f.Command != frame.MESSAGE {
+			return fmt.Errorf("message %d: got %s %q", i, f.Command, f.Body)
+		}
+		if want := fmt.Sprintf("%08d", i); len(f.Body) != size || string(f.Body[:8]) != want {
+			return fmt.Errorf("message %d: body of %d bytes starting %q, want %d bytes starting %q", i, len(f.Body), f.Body[:min(8, len(f.Body))], size, want)
+		}
+	}
+	return nil
+}
