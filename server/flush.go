@@ -37,19 +37,16 @@ var directBufs = slicePool[byte]{initial: 4 << 10, max: maxDirect + 64<<10}
 // writes their deliveries left to it, however fast its input comes.
 const maxBatchFrames = 64
 
-// flushBeforeWait is called by the reader before it reads from its socket
-// (src, when it is the transport: so that bytes it has buffered count). If
-// the socket has input already, and the batch is not at maxBatchFrames,
-// the writes can wait for that input's deliveries to join them, and it
-// reports true; else it makes them now (flushPending) and reports false.
-// So under load a subscriber gets the messages of many frames in one
-// write, and when input pauses, at once. Reader goroutine only.
-func (s *session) flushBeforeWait(src any) bool {
+// flushBeforeWait is called by the reader before each read of its socket.
+// If the socket has input already, and the batch is not at
+// maxBatchFrames, the writes can wait for that input's deliveries to join
+// them, and it reports true; else it makes them now (flushPending) and
+// reports false. So under load a subscriber gets the messages of many
+// frames in one write, and when input pauses, at once. Reader goroutine
+// only.
+func (s *session) flushBeforeWait() bool {
 	if !s.inBatch {
 		return false
-	}
-	if b, ok := src.(interface{ Buffered() int }); ok && b.Buffered() > 0 {
-		return true // this read needs no system call
 	}
 	if s.batchFrames < maxBatchFrames && s.socketReadable() {
 		return true

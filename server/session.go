@@ -245,7 +245,9 @@ type deadlineReader struct {
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	d.s.flushBeforeWait(d.r) // before a read that may wait
+	if _, ws := d.r.(*wsReader); !ws {
+		d.s.flushBeforeWait() // before a read of the socket (a WebSocket's are in wsReader)
+	}
 	d.arm()
 	return d.r.Read(p)
 }
@@ -278,7 +280,7 @@ var errParked = errors.New("server: waiting on the poller")
 // with a poller does not wait: it returns errParked, and reading resumes
 // where it left off once the poller says why it woke.
 func (s *session) waitInput() error {
-	if s.flushBeforeWait(nil) {
+	if s.flushBeforeWait() {
 		return nil // more input is there already: read it first
 	}
 	why := s.woke

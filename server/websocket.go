@@ -68,7 +68,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wr := &wsReader{conn: conn}
 	if n := rw.Reader.Buffered(); n > 0 {
 		early, _ := rw.Reader.Peek(n)
-		wr.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(n, wsReadBuffer))
+		wr.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), wsSocket{wr}), max(n, wsReadBuffer))
 		wr.br.Peek(n) // buffered, so the session reads them before it waits
 	}
 	go srv.run(conn, wsTransport{}, wr, r)
@@ -160,9 +160,20 @@ func (w *wsReader) Buffered() int {
 func (w *wsReader) r() *bufio.Reader {
 	if w.br == nil {
 		w.br = wsBufs.Get().(*bufio.Reader)
-		w.br.Reset(w.conn)
+		w.br.Reset(wsSocket{w})
 	}
 	return w.br
+}
+
+// wsSocket is what a wsReader's buffer reads from: the socket, with the
+// session told first (flush.go), as the read may wait.
+type wsSocket struct{ w *wsReader }
+
+func (r wsSocket) Read(p []byte) (int, error) {
+	if r.w.s != nil {
+		r.w.s.flushBeforeWait()
+	}
+	return r.w.conn.Read(p)
 }
 
 // idle gives the buffer back while the session waits for the socket with
