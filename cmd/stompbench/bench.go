@@ -20,6 +20,7 @@ type bench struct {
 	stderr io.Writer
 	start  time.Time
 	dests  []string
+	sends  []string // where publishers send: dests unless -send-dest
 	conns  []*conn
 
 	lat      *latencies
@@ -46,6 +47,12 @@ func newBench(o *options, log *slog.Logger, stderr io.Writer) *bench {
 		connHist: newHist(), begin: make(chan struct{})}
 	for r := 0; r < o.rooms; r++ {
 		b.dests = append(b.dests, strings.Replace(o.dest, "%d", fmt.Sprint(r), 1))
+		if o.sendDest != "" {
+			b.sends = append(b.sends, strings.Replace(o.sendDest, "%d", fmt.Sprint(r), 1))
+		}
+	}
+	if o.sendDest == "" {
+		b.sends = b.dests
 	}
 	for i := 0; i < o.subs; i++ {
 		b.conns = append(b.conns, &conn{b: b, id: i, room: i % o.rooms, pub: -1, recv: true})
@@ -72,6 +79,7 @@ func (b *bench) pubsIn(r int) int {
 
 func (b *bench) now() int64             { return int64(time.Since(b.start)) }
 func (b *bench) dest(room int) string   { return b.dests[room] }
+func (b *bench) send(room int) string   { return b.sends[room] }
 func (b *bench) record(id int, d int64) { b.lat.record(id, d) }
 
 func (b *bench) socketError(c *conn, err error) {

@@ -238,7 +238,7 @@ func (c *conn) message(body []byte) {
 func (c *conn) appendSend(dst []byte, t int64) []byte {
 	seq := c.sent.Add(1)
 	dst = append(dst, "SEND\n"...)
-	dst = frame.AppendHeader(dst, frame.HdrDestination, c.b.dest(c.room), frame.V1_2)
+	dst = frame.AppendHeader(dst, frame.HdrDestination, c.b.send(c.room), frame.V1_2)
 	dst = append(dst, "content-type:application/json\n"...)
 	body := appendBody(c.body[:0], c.pub, seq, t, c.b.o.size)
 	c.body = body

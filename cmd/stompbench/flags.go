@@ -19,6 +19,7 @@ type options struct {
 	pubs        int
 	rooms       int
 	dest        string
+	sendDest    string
 	rate        float64
 	window      int
 	duration    time.Duration
@@ -47,6 +48,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pubs, "pubs", 1, "publisher connections")
 	fs.IntVar(&o.rooms, "rooms", 1, "topics; subscriber i and publisher i use room i mod rooms")
 	fs.StringVar(&o.dest, "dest", "/topic/bench.%d", "destination pattern; %d is the room number")
+	fs.StringVar(&o.sendDest, "send-dest", "", "destination pattern publishers SEND to, when not -dest: an application destination that relays to -dest, e.g. /app/echo/%d")
 	fs.Float64Var(&o.rate, "rate", 10, "messages a second per publisher (open loop; ignored with -window)")
 	fs.IntVar(&o.window, "window", 0, "closed loop: messages each publisher keeps outstanding, counted until they come back on its own subscription; 0 uses -rate")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long publishers publish (or idle connections are held) once every connection is subscribed")
@@ -91,6 +93,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-rooms %d: need at least one", o.rooms)
 	case strings.Count(o.dest, "%d") != 1:
 		return fmt.Errorf("-dest %q: needs one %%d for the room", o.dest)
+	case o.sendDest != "" && strings.Count(o.sendDest, "%d") != 1:
+		return fmt.Errorf("-send-dest %q: needs one %%d for the room", o.sendDest)
 	case o.pubs > 0 && o.window <= 0 && o.rate <= 0:
 		return fmt.Errorf("-rate %g: publishers need a rate or a -window", o.rate)
 	case o.window < 0:

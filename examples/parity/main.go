@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"log/slog"
 	"net"
@@ -69,6 +70,13 @@ func main() {
 		}
 		return m, nil
 	}, messaging.SendTo("/topic/rooms.{room}"))
+
+	// @MessageMapping("/echo/{room}") @SendTo("/topic/echo.{room}"): the
+	// body, any JSON, relayed as it is; stompbench -send-dest measures the
+	// application layer with it (docs/benchmarks.md).
+	messaging.Handle(r, "/echo/{room}", func(ctx context.Context, m json.RawMessage) (json.RawMessage, error) {
+		return m, nil
+	}, messaging.SendTo("/topic/echo.{room}"))
 
 	// @MessageMapping("/whoami") @SendToUser("/queue/reply")
 	messaging.Handle(r, "/whoami", func(ctx context.Context, _ string) (string, error) {
