@@ -31,7 +31,71 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("frame %d differs: %q vs %q", i, whole[i], split[i])
 			}
 		}
+		// A source that stops anywhere, as a parked socket does: reads of
+		// arbitrary sizes, each followed by a "no more for now", and a
+		// Waiter that says the same between frames. The caller goes on
+		// after each stop; the frames must be the same.
+		stopped := decodeAll(t, &stopReader{data: wire, seed: seedOf(wire)}, v, lim)
+		if len(stopped) != len(whole) {
+			t.Fatalf("whole read gave %d frames, a stopping source %d", len(whole), len(stopped))
+		}
+		for i := range whole {
+			if !bytes.Equal(whole[i], stopped[i]) {
+				t.Fatalf("frame %d differs with a stopping source: %q vs %q", i, whole[i], stopped[i])
+			}
+		}
 	})
+}
+
+// errStopped is a stopReader's "nothing more for now".
+var errStopped = errors.New("no input for now")
+
+// A stopReader gives data in pieces of pseudo-random sizes (from seed),
+// returning errStopped after each, and errStopped from WaitRead every
+// other time it is asked: a source that may run dry at any byte.
+type stopReader struct {
+	data    []byte
+	seed    uint64
+	stopped bool // the last call returned errStopped
+}
+
+func (r *stopReader) next() uint64 {
+	r.seed ^= r.seed << 13
+	r.seed ^= r.seed >> 7
+	r.seed ^= r.seed << 17
+	return r.seed
+}
+
+func (r *stopReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	if !r.stopped && r.next()%3 == 0 {
+		r.stopped = true
+		return 0, errStopped
+	}
+	r.stopped = false
+	n := min(len(p), len(r.data), int(r.next()%7)+1)
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func (r *stopReader) WaitRead() error {
+	if !r.stopped && r.next()%2 == 0 {
+		r.stopped = true
+		return errStopped
+	}
+	r.stopped = false
+	return nil
+}
+
+func seedOf(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h | 1
 }
 
 // decodeAll decodes frames until an error and returns each re-encoded.
@@ -44,6 +108,9 @@ func decodeAll(t *testing.T, rd io.Reader, v Version, lim Limits) [][]byte {
 		err := r.ReadFrame(&f)
 		if len(r.buf) > lim.withDefaults().maxFrame()+initialBufSize {
 			t.Fatalf("buffer grew to %d bytes", len(r.buf))
+		}
+		if errors.Is(err, errStopped) {
+			continue // the source ran dry for now: read on, as a session resumed by its poller does
 		}
 		if err != nil {
 			if err != io.EOF && err != io.ErrUnexpectedEOF && !isFrameErr(err) {

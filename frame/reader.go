@@ -65,7 +65,14 @@ func putSmall(b []byte) {
 // their defaults). It decodes escapes by the rules of STOMP 1.2 until
 // SetVersion says otherwise; CONNECT and CONNECTED are never unescaped.
 func NewReader(rd io.Reader, lim Limits) *Reader {
-	return &Reader{rd: rd, lim: lim.withDefaults(), ver: V1_2}
+	r := &Reader{rd: rd, lim: lim.withDefaults(), ver: V1_2}
+	r.next()
+	return r
+}
+
+// next sets the parse state for a frame not yet begun.
+func (r *Reader) next() {
+	r.st, r.pos, r.cmd, r.spans, r.clen, r.bodyStart = stStart, 0, "", r.spans[:0], -1, 0
 }
 
 // SetVersion sets the version whose escaping rules apply to later frames.
@@ -86,9 +93,13 @@ func (r *Reader) Buffered() int { return r.end - r.start }
 // io.ErrUnexpectedEOF inside one; other errors wrap the package's Err values
 // or come from the underlying reader. f's fields are valid until the next
 // call.
+//
+// An error from the underlying reader (or its Waiter) leaves the frame in
+// progress where it was: a later call goes on from there, so a source
+// that runs dry for now (a socket waited for elsewhere) may stop at any
+// byte. After any other error the stream is broken.
 func (r *Reader) ReadFrame(f *Frame) error {
 	r.shrink()
-	r.st, r.pos, r.cmd, r.spans, r.clen, r.bodyStart = stStart, 0, "", r.spans[:0], -1, 0
 	for {
 		done, err := r.parse()
 		if err != nil {
@@ -113,6 +124,7 @@ func (r *Reader) ReadFrame(f *Frame) error {
 	bodyEnd := r.pos - 1 // pos is just past the NUL
 	f.Body = frameBuf[r.bodyStart:bodyEnd:bodyEnd]
 	r.start += r.pos
+	r.next()
 	return nil
 }
 
@@ -374,6 +386,7 @@ func (r *Reader) release(b []byte) {
 func (r *Reader) Release() {
 	r.release(r.buf)
 	r.buf, r.start, r.end = nil, 0, 0
+	r.next()
 }
 
 func (r *Reader) compact() {

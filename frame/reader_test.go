@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -289,4 +290,51 @@ func TestReaderWaitsWithoutBuffer(t *testing.T) {
 	if src.waits != 3 { // before each frame and before the end, not within the second frame
 		t.Fatalf("%d waits, want 3", src.waits)
 	}
+}
+
+// A source that runs dry after every byte (errStopped), as a socket the
+// session waits for elsewhere does: each ReadFrame goes on where the last
+// stopped, and escapes are decoded once.
+func TestReaderResumesWhereItStopped(t *testing.T) {
+	wire := "SEND\ndestination:/topic/a\nk:a\\cb\\\\c\n\nbody\x00\nMESSAGE\ncontent-length:3\n\nx\x00y\x00"
+	r := NewReader(&stopEveryByte{data: []byte(wire)}, Limits{})
+	var got []string
+	for {
+		var f Frame
+		err := r.ReadFrame(&f)
+		if errors.Is(err, errStopped) {
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f.Command+" "+f.Header.Get("k")+" "+string(f.Body))
+	}
+	want := []string{"SEND a:b\\c body", "MESSAGE  x\x00y"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// stopEveryByte gives one byte a read and stops (errStopped) before each.
+type stopEveryByte struct {
+	data    []byte
+	stopped bool
+}
+
+func (r *stopEveryByte) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	if !r.stopped {
+		r.stopped = true
+		return 0, errStopped
+	}
+	r.stopped = false
+	p[0] = r.data[0]
+	r.data = r.data[1:]
+	return 1, nil
 }

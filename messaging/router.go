@@ -104,8 +104,15 @@ func (rs *routes) find(path string) (route, string, []string) {
 	if h := rs.exact[path]; h != nil {
 		return h, path, nil
 	}
+	if len(rs.patterns) == 0 {
+		return nil, "", nil
+	}
+	segs, ok := pattern.Split(path) // once, not once a route
+	if !ok {
+		return nil, "", nil
+	}
 	for _, pr := range rs.patterns {
-		if vars, ok := pr.p.MatchVars(path); ok {
+		if vars, ok := pr.p.MatchSplitVars(segs); ok {
 			return pr.h, pr.path, vars
 		}
 	}

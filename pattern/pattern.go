@@ -163,6 +163,15 @@ func (p *Pattern) MatchVars(dest string) ([]string, bool) {
 	return p.match(dest, true)
 }
 
+// MatchSplitVars is MatchVars for a destination already split by Split.
+// A destination that does not match costs no allocation.
+func (p *Pattern) MatchSplitVars(segs []string) ([]string, bool) {
+	if len(p.vars) > 0 && !p.MatchSplit(segs) {
+		return nil, false
+	}
+	return p.matchParts(segs, true)
+}
+
 func (p *Pattern) match(dest string, keep bool) ([]string, bool) {
 	parts, ok := Split(dest)
 	if !ok {

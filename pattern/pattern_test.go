@@ -3,6 +3,7 @@ package pattern
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,12 @@ func TestMatch(t *testing.T) {
 		}
 		if p.Match(c.dest) != (c.vars != "-") {
 			t.Errorf("%q ~ %q: Match disagrees with MatchVars", c.pattern, c.dest)
+		}
+		if segs, sok := Split(c.dest); sok {
+			svars, sok := p.MatchSplitVars(segs)
+			if sok != ok || !slices.Equal(svars, vars) {
+				t.Errorf("%q ~ %q: MatchSplitVars gave %v %q, MatchVars %v %q", c.pattern, c.dest, sok, svars, ok, vars)
+			}
 		}
 	}
 }
@@ -127,6 +134,11 @@ func FuzzMatch(f *testing.F) {
 		vars, ok := p.MatchVars(dest)
 		if ok != p.Match(dest) || len(vars)%2 != 0 || (ok && len(vars) != 2*len(p.Vars())) {
 			t.Fatalf("%q ~ %q: %v %v", pat, dest, ok, vars)
+		}
+		if segs, sok := Split(dest); sok {
+			if svars, sok := p.MatchSplitVars(segs); sok != ok || !slices.Equal(svars, vars) {
+				t.Fatalf("%q ~ %q: MatchSplitVars %v %q, MatchVars %v %q", pat, dest, sok, svars, ok, vars)
+			}
 		}
 		for i := 1; i < len(vars); i += 2 {
 			if vars[i] == "" || strings.Contains(vars[i], "/") {
