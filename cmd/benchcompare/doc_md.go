@@ -374,7 +374,7 @@ func (rs results) troubles() []string {
 			what = r.Report.trouble()
 		}
 		if what != "" {
-			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], load{r.Mode, r.Subs}, what))
+			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], r.load(), what))
 		}
 	}
 	return out
@@ -388,7 +388,7 @@ func (rs results) clientLimits() []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s, %s: stompbench %.0f%%, server %.0f%%",
-			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.Client.Utilization, 100*r.Report.serverShare()))
+			titles[r.Server], r.load(), 100*r.Report.Client.Utilization, 100*r.Report.serverShare()))
 	}
 	return out
 }
@@ -402,7 +402,7 @@ func (rs results) windowLimits() []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s, %s: server %.0f%%, stompbench %.0f%%",
-			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.serverShare(), 100*r.Report.Client.Utilization))
+			titles[r.Server], r.load(), 100*r.Report.serverShare(), 100*r.Report.Client.Utilization))
 	}
 	return out
 }

@@ -129,9 +129,9 @@ func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
 	if k.maxConns > 0 {
 		idle = min(idle, k.maxConns)
 	}
-	groups := [][]load{{{mode: "idle", subs: idle}}, {{mode: "rate", subs: c.rateSubs}}}
+	groups := [][]load{{{mode: "idle", subs: idle}}, {{mode: "rate", subs: c.rateSubs, pubs: 1}}}
 	for _, n := range c.subs {
-		groups[1] = append(groups[1], load{mode: "window", subs: n})
+		groups[1] = append(groups[1], load{mode: "window", subs: n, pubs: 1, window: c.window})
 	}
 	var results []result
 	for _, g := range groups {
