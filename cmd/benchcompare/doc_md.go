@@ -17,20 +17,49 @@ var (
 	colors = map[string]string{"stompbox": "#1f77b4", "refserver": "#2ca02c", "rabbitmq": "#ff7f0e"}
 )
 
+// bigSubs is the largest closed-window subscriber count, which has rows
+// of its own in the results, or 0 when it is no larger than -rate-subs.
+func (c *config) bigSubs() int {
+	if n := c.subs[len(c.subs)-1]; n > c.rateSubs {
+		return n
+	}
+	return 0
+}
+
 // busy is the share of a core above which a process counts as the limit.
 const busy = 0.9
 
 // results is every run, found by server, mode and subscribers.
 type results []result
 
-// get finds a run; subs 0 matches any count.
-func (rs results) get(server, mode string, subs int) *report {
-	for _, r := range rs {
-		if r.Server == server && r.Mode == mode && (r.Subs == subs || subs == 0) {
-			return r.Report
+// find finds a run, published straight to its topic or through an
+// application handler (app); subs 0 matches any count.
+func (rs results) find(server, mode string, subs int, app bool) *result {
+	for i, r := range rs {
+		if r.Server == server && r.Mode == mode && (r.Subs == subs || subs == 0) && (r.SendDest != "") == app {
+			return &rs[i]
 		}
 	}
 	return nil
+}
+
+// get is a direct run's report, nil if it did not run or report.
+func (rs results) get(server, mode string, subs int) *report {
+	if r := rs.find(server, mode, subs, false); r != nil {
+		return r.Report
+	}
+	return nil
+}
+
+// skipped lists the loads a server did not run, and why.
+func (rs results) skipped() []string {
+	var out []string
+	for _, r := range rs {
+		if r.Skipped != "" {
+			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], r.load(), r.Skipped))
+		}
+	}
+	return out
 }
 
 // writeDocs writes benchmarks.md and the two charts into c.docs.
@@ -84,6 +113,7 @@ func markdown(c *config, m machine, rs results) []byte {
 		p("|---|%s", strings.Repeat("--:|", len(c.servers)))
 	}
 	n1k := c.rateSubs
+	big := c.bigSubs()
 
 	p("# Benchmarks: stompbox, the reference server and RabbitMQ Web-STOMP")
 	p("")
@@ -139,6 +169,12 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("   each counted until it comes back on the publisher's own subscription: as fast as the pair")
 	p("   can go. Deliveries a second and server CPU per delivery (server CPU time while")
 	p("   publishing over deliveries). The same load at %s subscribers gives the charts.", countList(c.subs))
+	if big > 0 {
+		p("   %s subscribers, the most, also have rows of their own in the results.", count(float64(big)))
+	}
+	if len(rs.skipped()) > 0 {
+		p("   A server does not run a load of more connections than it holds; the tables say \"not run\".")
+	}
 	p("3. **Fixed rate**: %s subscribers, one publisher at %g messages a second: latency from", count(float64(c.rateSubs)), c.rate)
 	p("   publish to delivery at a load every server carries, and CPU per delivery.")
 	p("")
@@ -152,13 +188,17 @@ func markdown(c *config, m machine, rs results) []byte {
 	row := func(label string, f func(s string) string) { p("| %s | %s |", label, cols(f)) }
 	cell := func(mode string, subs int, f func(r *report) string) func(s string) string {
 		return func(s string) string {
-			r := rs.get(s, mode, subs)
-			if r == nil {
+			r := rs.find(s, mode, subs, false)
+			switch {
+			case r != nil && r.Skipped != "":
+				return "not run"
+			case r == nil || r.Report == nil:
 				return "—"
 			}
-			return f(r)
+			return f(r.Report)
 		}
 	}
+	deliveries := func(r *report) string { return perSecond(r.DeliveriesPerSec) }
 	row("**Idle** connections held", cell("idle", 0, func(r *report) string {
 		return count(float64(r.Connect.Connections))
 	}))
@@ -183,6 +223,12 @@ func markdown(c *config, m machine, rs results) []byte {
 	row("server CPU per delivery", cell("window", n1k, cpuPerDelivery))
 	row("latency p50 / p99", cell("window", n1k, latencies))
 	row("server / stompbench share of their core", cell("window", n1k, shares))
+	if big > 0 {
+		row(fmt.Sprintf("**Closed window**, %s subscribers: deliveries/s", count(float64(big))), cell("window", big, deliveries))
+		row("server CPU per delivery", cell("window", big, cpuPerDelivery))
+		row("latency p50 / p99", cell("window", big, latencies))
+		row("server / stompbench share of their core", cell("window", big, shares))
+	}
 	row(fmt.Sprintf("**Fixed rate**, %g msg/s × %s subscribers: latency p50 / p99", c.rate, count(float64(c.rateSubs))),
 		cell("rate", c.rateSubs, latencies))
 	row("deliveries/s", cell("rate", c.rateSubs, func(r *report) string { return perSecond(r.DeliveriesPerSec) }))
@@ -195,6 +241,14 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("is coarse: %s deliveries at %g msg/s make one tick worth %.2f µs a delivery.",
 		count(c.rate*float64(c.rateSubs)*c.duration.Seconds()), c.rate, 10000/(c.rate*float64(c.rateSubs)*c.duration.Seconds()))
 	p("")
+	if skipped := rs.skipped(); len(skipped) > 0 {
+		p("**Not run:** these loads need more connections than the server holds here:")
+		p("")
+		for _, s := range skipped {
+			p("- %s", s)
+		}
+		p("")
+	}
 
 	if troubles := rs.troubles(); len(troubles) > 0 {
 		p("**Not clean:** these runs lost, duplicated or were refused something:")
@@ -248,6 +302,11 @@ func markdown(c *config, m machine, rs results) []byte {
 	ratioRow(fmt.Sprintf("closed window, %s subscribers: deliveries/s", count(float64(n1k))), "higher", "window", n1k, func(r *report) float64 { return r.DeliveriesPerSec })
 	ratioRow("… server CPU per delivery", "lower", "window", n1k, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
 	ratioRow("… p99 latency", "lower", "window", n1k, func(r *report) float64 { return float64(r.Latency.P99) })
+	if big > 0 {
+		ratioRow(fmt.Sprintf("closed window, %s subscribers: deliveries/s", count(float64(big))), "higher", "window", big, func(r *report) float64 { return r.DeliveriesPerSec })
+		ratioRow("… server CPU per delivery", "lower", "window", big, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
+		ratioRow("… p99 latency", "lower", "window", big, func(r *report) float64 { return float64(r.Latency.P99) })
+	}
 	ratioRow("fixed rate: p50 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P50) })
 	ratioRow("… p99 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P99) })
 	ratioRow("… server CPU per delivery", "lower", "rate", c.rateSubs, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
@@ -309,7 +368,7 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("```sh")
 	p("make build            # bin/stompbox (and the web app it embeds)")
 	p("make bench-compare    # builds bin/stompbench and bin/refserver, runs everything, rewrites this file")
-	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000'")
+	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000,15000'")
 	p("```")
 	p("")
 	p("It needs Debian's rabbitmq-server (`make deps` installs it) with its bundled rabbitmq_stomp")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,61 @@ func TestBenchArgs(t *testing.T) {
 	}
 	if args[0] != "-c" || args[1] != c.clientCPU {
 		t.Errorf("not pinned to -client-cpu: %q", args)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.subs, []int{10, 100, 1000, 5000, 10000}) {
+		t.Errorf("subs %v", c.subs)
+	}
+	if c.bigSubs() != 10000 {
+		t.Errorf("bigSubs %d", c.bigSubs())
+	}
+}
+
+func TestFit(t *testing.T) {
+	k := kindOf("rabbitmq")
+	run, skipped := k.fit([]load{
+		{mode: "idle", subs: 19000},
+		{mode: "window", subs: 10000, pubs: 1},
+		{mode: "window", subs: 20000, pubs: 1},
+	})
+	if len(run) != 2 || run[0].subs != rabbitConns || run[1].subs != 10000 {
+		t.Errorf("run %+v", run)
+	}
+	if len(skipped) != 1 || skipped[0].Subs != 20000 || !strings.Contains(skipped[0].Skipped, "20,001 connections") {
+		t.Errorf("skipped %+v", skipped)
+	}
+	if run, skipped := kindOf("stompbox").fit([]load{{mode: "window", subs: 20000, pubs: 1}}); len(run) != 1 || len(skipped) != 0 {
+		t.Errorf("stompbox: run %v, skipped %v", run, skipped)
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	c, _ := parseFlags([]string{"-subs", "10,1000,20000"})
+	rep := func(perSec float64) *report {
+		r := &report{DeliveriesPerSec: perSec, Delivered: 1000, Seconds: 1}
+		r.Latency.P99 = 2000
+		return r
+	}
+	var rs []result
+	for _, s := range []string{"stompbox", "refserver", "rabbitmq"} {
+		for _, n := range c.subs {
+			rs = append(rs, result{Server: s, Mode: "window", Subs: n, Pubs: 1, Report: rep(1000)})
+		}
+	}
+	rs[len(rs)-1].Report, rs[len(rs)-1].Skipped = nil, "20,001 connections, more than the 17,500 it holds here"
+	md := string(markdown(c, machine{}, rs))
+	for _, want := range []string{
+		"| **Closed window**, 20,000 subscribers: deliveries/s | 1k | 1k | not run |",
+		"- RabbitMQ Web-STOMP, 20,000 subscribers, closed window: 20,001 connections, more than the 17,500 it holds here",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no %q in\n%s", want, md)
+		}
 	}
 }

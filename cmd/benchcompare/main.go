@@ -59,7 +59,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.Float64Var(&c.rate, "rate", 10, "fixed-rate load: messages a second")
 	fs.IntVar(&c.rateSubs, "rate-subs", 1000, "fixed-rate load: subscribers")
 	fs.IntVar(&c.idleConns, "idle-conns", 19000, "idle load: connections (each process may open 20,000 files here)")
-	subs := fs.String("subs", "10,100,1000,5000", "closed-window loads: subscriber counts, for the table and the charts")
+	subs := fs.String("subs", "10,100,1000,5000,10000", "closed-window loads: subscriber counts, for the table and the charts; a server skips those over its connection limit")
 	servers := fs.String("servers", "stompbox,refserver,rabbitmq", "servers to compare, in this order")
 	fs.StringVar(&c.serverCPU, "server-cpu", "0", "taskset CPU list of the server")
 	fs.StringVar(&c.clientCPU, "client-cpu", "1", "taskset CPU list of stompbench")
@@ -85,6 +85,7 @@ Flags:
 		c.subs = append(c.subs, n)
 	}
 	slices.Sort(c.subs)
+	c.subs = slices.Compact(c.subs)
 	for _, name := range strings.Split(*servers, ",") {
 		if !slices.ContainsFunc(kinds, func(k kind) bool { return k.name == name }) {
 			return nil, fmt.Errorf("-servers: unknown %q", name)
@@ -110,8 +111,7 @@ func run(ctx context.Context, c *config) error {
 	started := time.Now()
 	var results []result
 	for _, name := range c.servers {
-		k := kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.name == name })]
-		rs, err := runServer(ctx, c, k)
+		rs, err := runServer(ctx, c, kindOf(name))
 		results = append(results, rs...)
 		if err != nil {
 			return err
@@ -122,19 +122,30 @@ func run(ctx context.Context, c *config) error {
 	return writeDocs(c, m, results)
 }
 
-// runServer runs every load against one kind of server: the idle load on
-// a fresh process, then the rest on another.
-func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
-	idle := c.idleConns
-	if k.maxConns > 0 {
-		idle = min(idle, k.maxConns)
-	}
-	groups := [][]load{{{mode: "idle", subs: idle}}, {{mode: "rate", subs: c.rateSubs, pubs: 1}}}
+// loads is what every server runs: the idle load on a fresh process,
+// then the rest on another.
+func loads(c *config) [][]load {
+	idle := []load{{mode: "idle", subs: c.idleConns}}
+	rest := []load{{mode: "rate", subs: c.rateSubs, pubs: 1}}
 	for _, n := range c.subs {
-		groups[1] = append(groups[1], load{mode: "window", subs: n, pubs: 1, window: c.window})
+		rest = append(rest, load{mode: "window", subs: n, pubs: 1, window: c.window})
 	}
+	return [][]load{idle, rest}
+}
+
+// runServer runs a kind's loads, each group on a fresh process, as many
+// as it can hold (fit).
+func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
 	var results []result
-	for _, g := range groups {
+	for _, g := range loads(c) {
+		run, skipped := k.fit(g)
+		for _, r := range skipped {
+			logf("%s: %s: skipped, %s", k.name, r.load(), r.Skipped)
+		}
+		results = append(results, skipped...)
+		if len(run) == 0 {
+			continue
+		}
 		logf("%s: starting", k.name)
 		s, err := k.start(ctx, c)
 		if err != nil {
@@ -143,7 +154,7 @@ func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
 			}
 			return results, fmt.Errorf("start %s: %w", k.name, err)
 		}
-		for _, l := range g {
+		for _, l := range run {
 			if ctx.Err() != nil {
 				s.stop()
 				return results, ctx.Err()
@@ -159,9 +170,31 @@ func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
 	return results, nil
 }
 
+// fit is the loads of g that k can hold, the idle load capped at its
+// connections, and a skipped result for each of the others.
+func (k kind) fit(g []load) (run []load, skipped []result) {
+	for _, l := range g {
+		switch {
+		case k.maxConns == 0 || l.conns() <= k.maxConns:
+			run = append(run, l)
+		case l.mode == "idle":
+			l.subs = k.maxConns
+			run = append(run, l)
+		default:
+			r := newResult(k.name, l)
+			r.Skipped = fmt.Sprintf("%s connections, more than the %s it holds here", count(float64(l.conns())), count(float64(k.maxConns)))
+			skipped = append(skipped, r)
+		}
+	}
+	return run, skipped
+}
+
 func (r result) summary() string {
 	if r.Err != "" {
 		return r.Err
+	}
+	if r.Skipped != "" {
+		return "skipped: " + r.Skipped
 	}
 	p := r.Report
 	s := fmt.Sprintf("%d connected in %.1fs", p.Connect.Connections, p.Connect.TotalSeconds)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,11 @@ var kinds = []kind{
 	{"stompbox", startStompbox, 0},
 	{"refserver", startRefserver, 0},
 	{"rabbitmq", startRabbit, rabbitConns},
+}
+
+// kindOf is the kind named name, which parseFlags has checked.
+func kindOf(name string) kind {
+	return kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.name == name })]
 }
 
 func startStompbox(ctx context.Context, c *config) (*server, error) {
