@@ -114,6 +114,7 @@ func markdown(c *config, m machine, rs results) []byte {
 	}
 	n1k := c.rateSubs
 	big := c.bigSubs()
+	roomsTitle := fmt.Sprintf("%s rooms × %s members", count(float64(c.rooms)), count(float64(c.roomMembers)))
 
 	p("# Benchmarks: stompbox, the reference server and RabbitMQ Web-STOMP")
 	p("")
@@ -154,8 +155,8 @@ func markdown(c *config, m machine, rs results) []byte {
 
 	p("## What ran")
 	p("")
-	p("Every load is one topic (`/topic/bench.0`), STOMP 1.2 over WebSocket (`v12.stomp`), 100-byte")
-	p("JSON bodies, and lasts %s once every connection is subscribed. stompbench counts every", c.duration)
+	p("Every load but the rooms load is one topic (`/topic/bench.0`), STOMP 1.2 over WebSocket (`v12.stomp`),")
+	p("100-byte JSON bodies, and lasts %s once every connection is subscribed. stompbench counts every", c.duration)
 	p("message at every subscriber (lost, duplicated) and reads the server's CPU time and resident")
 	p("memory from `/proc` (`-pid`).")
 	p("")
@@ -177,6 +178,12 @@ func markdown(c *config, m machine, rs results) []byte {
 	}
 	p("3. **Fixed rate**: %s subscribers, one publisher at %g messages a second: latency from", count(float64(c.rateSubs)), c.rate)
 	p("   publish to delivery at a load every server carries, and CPU per delivery.")
+	if c.rooms > 0 {
+		p("4. **Rooms**: %s, everyone publishing: %s connections, each subscribed", roomsTitle, count(float64(c.rooms*c.roomMembers)))
+		p("   to its room's topic (`/topic/bench.0` to `/topic/bench.%d`) and keeping %d messages", c.rooms-1, c.roomsWindow)
+		p("   outstanding there, so every message goes to the %d members of its room, its publisher among", c.roomMembers)
+		p("   them. Many small topics and many publishers, where the closed window is one topic and one publisher.")
+	}
 	p("")
 	p("Each server is started afresh for the idle load and again for the others; between loads")
 	p("benchcompare waits until the server's CPU is quiet.")
@@ -228,6 +235,12 @@ func markdown(c *config, m machine, rs results) []byte {
 		row("server CPU per delivery", cell("window", big, cpuPerDelivery))
 		row("latency p50 / p99", cell("window", big, latencies))
 		row("server / stompbench share of their core", cell("window", big, shares))
+	}
+	if c.rooms > 0 {
+		row(fmt.Sprintf("**Rooms**, %s, everyone publishing: deliveries/s", roomsTitle), cell("rooms", 0, deliveries))
+		row("server CPU per delivery", cell("rooms", 0, cpuPerDelivery))
+		row("latency p50 / p99", cell("rooms", 0, latencies))
+		row("server / stompbench share of their core", cell("rooms", 0, shares))
 	}
 	row(fmt.Sprintf("**Fixed rate**, %g msg/s × %s subscribers: latency p50 / p99", c.rate, count(float64(c.rateSubs))),
 		cell("rate", c.rateSubs, latencies))
@@ -307,6 +320,11 @@ func markdown(c *config, m machine, rs results) []byte {
 		ratioRow("… server CPU per delivery", "lower", "window", big, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
 		ratioRow("… p99 latency", "lower", "window", big, func(r *report) float64 { return float64(r.Latency.P99) })
 	}
+	if c.rooms > 0 {
+		ratioRow(roomsTitle+": deliveries/s", "higher", "rooms", 0, func(r *report) float64 { return r.DeliveriesPerSec })
+		ratioRow("… server CPU per delivery", "lower", "rooms", 0, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
+		ratioRow("… p99 latency", "lower", "rooms", 0, func(r *report) float64 { return float64(r.Latency.P99) })
+	}
 	ratioRow("fixed rate: p50 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P50) })
 	ratioRow("… p99 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P99) })
 	ratioRow("… server CPU per delivery", "lower", "rate", c.rateSubs, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
@@ -368,14 +386,15 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("```sh")
 	p("make build            # bin/stompbox (and the web app it embeds)")
 	p("make bench-compare    # builds bin/stompbench and bin/refserver, runs everything, rewrites this file")
-	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000,15000'")
+	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000,15000 -rooms 500 -room-members 20'")
 	p("```")
 	p("")
 	p("It needs Debian's rabbitmq-server (`make deps` installs it) with its bundled rabbitmq_stomp")
 	p("and rabbitmq_web_stomp plugins, and taskset and setpriv (util-linux); run it as root or as a")
 	p("user who may run rabbitmq-server. `go run ./cmd/benchcompare -h` lists the flags (durations,")
-	p("window, rate, subscriber counts, CPUs, which servers). stompbench's command lines, progress")
-	p("and JSON reports go to `test-results/bench-compare.log`. The servers' command lines:")
+	p("window, rate, subscriber counts, rooms and their members, CPUs, which servers). stompbench's")
+	p("command lines, progress and JSON reports go to `test-results/bench-compare.log`. The servers'")
+	p("command lines:")
 	p("")
 	p("```sh")
 	p("taskset -c %s bin/stompbox -addr 127.0.0.1:PORT -data TMPDIR -max-connections 30000 -max-connections-per-ip 30000 -log-level warn", c.serverCPU)

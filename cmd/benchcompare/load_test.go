@@ -48,8 +48,31 @@ func TestDefaults(t *testing.T) {
 	if !slices.Equal(c.subs, []int{10, 100, 1000, 5000, 10000}) {
 		t.Errorf("subs %v", c.subs)
 	}
+	if c.rooms != 1000 || c.roomMembers != 10 || c.roomsWindow != 2 {
+		t.Errorf("rooms %d × %d, window %d", c.rooms, c.roomMembers, c.roomsWindow)
+	}
 	if c.bigSubs() != 10000 {
 		t.Errorf("bigSubs %d", c.bigSubs())
+	}
+}
+
+func TestRoomsArgs(t *testing.T) {
+	c, _ := parseFlags(nil)
+	s := &server{name: "stompbox", url: "ws://127.0.0.1:1/chat-app", pid: 42}
+	g := loads(c)
+	rooms := g[len(g)-1][len(g[len(g)-1])-1]
+	if rooms.mode != "rooms" {
+		t.Fatalf("last load %v, want the rooms load", rooms)
+	}
+	args := benchArgs(c, s, rooms)
+	for name, want := range map[string]string{"-subs": "0", "-pubs": "10000", "-rooms": "1000", "-window": "2",
+		"-dest": "", "-send-dest": "", "-rate": ""} {
+		if got := flagValue(args, name); got != want {
+			t.Errorf("rooms load: %s %q, want %q in %q", name, got, want, args)
+		}
+	}
+	if got := rooms.String(); got != "1,000 rooms × 10 members, everyone publishing" {
+		t.Errorf("rooms load: %q", got)
 	}
 }
 
@@ -59,8 +82,9 @@ func TestFit(t *testing.T) {
 		{mode: "idle", subs: 19000},
 		{mode: "window", subs: 10000, pubs: 1},
 		{mode: "window", subs: 20000, pubs: 1},
+		{mode: "rooms", pubs: 10000, rooms: 1000},
 	})
-	if len(run) != 2 || run[0].subs != rabbitConns || run[1].subs != 10000 {
+	if len(run) != 3 || run[0].subs != rabbitConns || run[1].subs != 10000 || run[2].mode != "rooms" {
 		t.Errorf("run %+v", run)
 	}
 	if len(skipped) != 1 || skipped[0].Subs != 20000 || !strings.Contains(skipped[0].Skipped, "20,001 connections") {
@@ -83,11 +107,13 @@ func TestMarkdown(t *testing.T) {
 		for _, n := range c.subs {
 			rs = append(rs, result{Server: s, Mode: "window", Subs: n, Pubs: 1, Report: rep(1000)})
 		}
+		rs = append(rs, result{Server: s, Mode: "rooms", Pubs: 10000, Rooms: 1000, Window: 2, Report: rep(2000)})
 	}
-	rs[len(rs)-1].Report, rs[len(rs)-1].Skipped = nil, "20,001 connections, more than the 17,500 it holds here"
+	rs[len(rs)-2].Report, rs[len(rs)-2].Skipped = nil, "20,001 connections, more than the 17,500 it holds here"
 	md := string(markdown(c, machine{}, rs))
 	for _, want := range []string{
 		"| **Closed window**, 20,000 subscribers: deliveries/s | 1k | 1k | not run |",
+		"| **Rooms**, 1,000 rooms × 10 members, everyone publishing: deliveries/s | 2k | 2k | 2k |",
 		"- RabbitMQ Web-STOMP, 20,000 subscribers, closed window: 20,001 connections, more than the 17,500 it holds here",
 	} {
 		if !strings.Contains(md, want) {

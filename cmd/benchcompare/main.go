@@ -26,9 +26,14 @@ type config struct {
 	rateSubs  int
 	idleConns int
 	subs      []int
-	servers   []string
-	serverCPU string
-	clientCPU string
+	// The rooms load: rooms × roomMembers connections, each in one room,
+	// each publishing with roomsWindow messages outstanding.
+	rooms       int
+	roomMembers int
+	roomsWindow int
+	servers     []string
+	serverCPU   string
+	clientCPU   string
 }
 
 func main() {
@@ -60,6 +65,9 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.rateSubs, "rate-subs", 1000, "fixed-rate load: subscribers")
 	fs.IntVar(&c.idleConns, "idle-conns", 19000, "idle load: connections (each process may open 20,000 files here)")
 	subs := fs.String("subs", "10,100,1000,5000,10000", "closed-window loads: subscriber counts, for the table and the charts; a server skips those over its connection limit")
+	fs.IntVar(&c.rooms, "rooms", 1000, "rooms load: rooms (topics); 0 skips the rooms loads")
+	fs.IntVar(&c.roomMembers, "room-members", 10, "rooms load: members of each room, every one subscribed to it and publishing to it")
+	fs.IntVar(&c.roomsWindow, "rooms-window", 2, "rooms load: messages each member keeps outstanding")
 	servers := fs.String("servers", "stompbox,refserver,rabbitmq", "servers to compare, in this order")
 	fs.StringVar(&c.serverCPU, "server-cpu", "0", "taskset CPU list of the server")
 	fs.StringVar(&c.clientCPU, "client-cpu", "1", "taskset CPU list of stompbench")
@@ -91,6 +99,10 @@ Flags:
 			return nil, fmt.Errorf("-servers: unknown %q", name)
 		}
 		c.servers = append(c.servers, name)
+	}
+	if c.rooms < 0 || c.roomMembers < 1 || c.roomsWindow < 1 {
+		return nil, fmt.Errorf("-rooms %d, -room-members %d, -rooms-window %d: want rooms from 0, members and window from 1",
+			c.rooms, c.roomMembers, c.roomsWindow)
 	}
 	if !slices.Contains(c.subs, c.rateSubs) {
 		return nil, fmt.Errorf("-subs %q must include -rate-subs %d: the headline closed-window figures come from that run", *subs, c.rateSubs)
@@ -130,7 +142,16 @@ func loads(c *config) [][]load {
 	for _, n := range c.subs {
 		rest = append(rest, load{mode: "window", subs: n, pubs: 1, window: c.window})
 	}
+	rest = append(rest, c.roomsLoads()...)
 	return [][]load{idle, rest}
+}
+
+// roomsLoads is the rooms load, or none when -rooms is 0.
+func (c *config) roomsLoads() []load {
+	if c.rooms == 0 {
+		return nil
+	}
+	return []load{{mode: "rooms", pubs: c.rooms * c.roomMembers, rooms: c.rooms, window: c.roomsWindow}}
 }
 
 // runServer runs a kind's loads, each group on a fresh process, as many
