@@ -51,6 +51,12 @@ func TestDefaults(t *testing.T) {
 	if c.rooms != 1000 || c.roomMembers != 10 || c.roomsWindow != 2 {
 		t.Errorf("rooms %d × %d, window %d", c.rooms, c.roomMembers, c.roomsWindow)
 	}
+	if !slices.Equal(c.servers, []string{"stompbox", "parity", "refserver", "rabbitmq"}) {
+		t.Errorf("servers %v", c.servers)
+	}
+	if !slices.Equal(c.compared(), []string{"stompbox", "refserver", "rabbitmq"}) {
+		t.Errorf("compared %v", c.compared())
+	}
 	if c.bigSubs() != 10000 {
 		t.Errorf("bigSubs %d", c.bigSubs())
 	}
@@ -73,6 +79,37 @@ func TestRoomsArgs(t *testing.T) {
 	}
 	if got := rooms.String(); got != "1,000 rooms × 10 members, everyone publishing" {
 		t.Errorf("rooms load: %q", got)
+	}
+}
+
+func TestParityArgs(t *testing.T) {
+	c, _ := parseFlags(nil)
+	s := &server{name: "parity", url: "ws://127.0.0.1:1/chat-app", pid: 42}
+	g := parityLoads(c)
+	if len(g) != 1 || len(g[0]) != 4 {
+		t.Fatalf("parity loads %v, want one group of four", g)
+	}
+	for i, l := range g[0] {
+		args := benchArgs(c, s, l)
+		if got := flagValue(args, "-dest"); got != "/topic/echo.%d" {
+			t.Errorf("%v: -dest %q", l, got)
+		}
+		wantSend := ""
+		if i%2 == 1 {
+			wantSend = "/app/echo/%d"
+		}
+		if got := flagValue(args, "-send-dest"); got != wantSend {
+			t.Errorf("%v: -send-dest %q, want %q", l, got, wantSend)
+		}
+		if l.viaApp() != (wantSend != "") || strings.Contains(l.String(), "/app/") != l.viaApp() {
+			t.Errorf("%v: viaApp %v", l, l.viaApp())
+		}
+	}
+	if l := g[0][1]; l.mode != "window" || l.subs != c.rateSubs || flagValue(benchArgs(c, s, l), "-window") != "10" {
+		t.Errorf("second parity load %+v, want the closed window at -rate-subs through /app", l)
+	}
+	if l := g[0][3]; l.mode != "rooms" || flagValue(benchArgs(c, s, l), "-rooms") != "1000" {
+		t.Errorf("last parity load %+v, want the rooms load through /app", l)
 	}
 }
 
@@ -110,14 +147,28 @@ func TestMarkdown(t *testing.T) {
 		rs = append(rs, result{Server: s, Mode: "rooms", Pubs: 10000, Rooms: 1000, Window: 2, Report: rep(2000)})
 	}
 	rs[len(rs)-2].Report, rs[len(rs)-2].Skipped = nil, "20,001 connections, more than the 17,500 it holds here"
+	for _, l := range parityLoads(c)[0] {
+		r := newResult("parity", l)
+		r.Report = rep(1000)
+		if l.viaApp() {
+			r.Report = rep(400)
+		}
+		rs = append(rs, r)
+	}
 	md := string(markdown(c, machine{}, rs))
 	for _, want := range []string{
 		"| **Closed window**, 20,000 subscribers: deliveries/s | 1k | 1k | not run |",
 		"| **Rooms**, 1,000 rooms × 10 members, everyone publishing: deliveries/s | 2k | 2k | 2k |",
 		"- RabbitMQ Web-STOMP, 20,000 subscribers, closed window: 20,001 connections, more than the 17,500 it holds here",
+		"## Through an application handler",
+		"| closed window, 1,000 subscribers: deliveries/s | 1k | 400 | **0.40×** |",
+		"**not met** for closed window, 1,000 subscribers (0.40×)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("no %q in\n%s", want, md)
 		}
+	}
+	if strings.Contains(md, "| stompbox library, examples/parity |") || strings.Contains(md, " | stompbox library, examples/parity | refserver") {
+		t.Errorf("parity is a column of the comparison:\n%s", md)
 	}
 }

@@ -56,7 +56,7 @@ func main() {
 func parseFlags(args []string) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("benchcompare", flag.ContinueOnError)
-	fs.StringVar(&c.bin, "bin", "bin", "directory of stompbox, refserver and stompbench")
+	fs.StringVar(&c.bin, "bin", "bin", "directory of stompbox, parity, refserver and stompbench")
 	fs.StringVar(&c.docs, "docs", "docs", "where benchmarks.md and the charts are written")
 	fs.StringVar(&c.logPath, "log", "test-results/bench-compare.log", "stompbench's command lines, progress and JSON reports")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each load publishes (or holds its idle connections)")
@@ -68,13 +68,15 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.rooms, "rooms", 1000, "rooms load: rooms (topics); 0 skips the rooms loads")
 	fs.IntVar(&c.roomMembers, "room-members", 10, "rooms load: members of each room, every one subscribed to it and publishing to it")
 	fs.IntVar(&c.roomsWindow, "rooms-window", 2, "rooms load: messages each member keeps outstanding")
-	servers := fs.String("servers", "stompbox,refserver,rabbitmq", "servers to compare, in this order")
+	servers := fs.String("servers", "stompbox,parity,refserver,rabbitmq", "servers to compare, in this order (parity runs only the application-handler loads)")
 	fs.StringVar(&c.serverCPU, "server-cpu", "0", "taskset CPU list of the server")
 	fs.StringVar(&c.clientCPU, "client-cpu", "1", "taskset CPU list of stompbench")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `benchcompare runs the same loads against stompbox, the reference server and
-RabbitMQ Web-STOMP, each pinned to its own core, and writes
-docs/benchmarks.md with SVG charts of throughput and latency.
+RabbitMQ Web-STOMP, each pinned to its own core, and the same loads direct
+and through an application handler (/app/echo/{room}) against the stompbox
+library's examples/parity, and writes docs/benchmarks.md with SVG charts of
+throughput and latency.
 
 Usage: benchcompare [flags]
 
@@ -111,7 +113,13 @@ Flags:
 }
 
 func run(ctx context.Context, c *config) error {
-	for _, b := range []string{"stompbox", "refserver", "stompbench"} {
+	bins := []string{"stompbench"}
+	for _, name := range c.servers {
+		if k := kindOf(name); k.bin != "" {
+			bins = append(bins, k.bin)
+		}
+	}
+	for _, b := range bins {
 		if _, err := os.Stat(filepath.Join(c.bin, b)); err != nil {
 			return fmt.Errorf("%w (run make build first)", err)
 		}
@@ -134,31 +142,53 @@ func run(ctx context.Context, c *config) error {
 	return writeDocs(c, m, results)
 }
 
-// loads is what every server runs: the idle load on a fresh process,
-// then the rest on another.
+// loads is what every server but parity runs: the idle load on a fresh
+// process, then the rest on another.
 func loads(c *config) [][]load {
 	idle := []load{{mode: "idle", subs: c.idleConns}}
 	rest := []load{{mode: "rate", subs: c.rateSubs, pubs: 1}}
 	for _, n := range c.subs {
 		rest = append(rest, load{mode: "window", subs: n, pubs: 1, window: c.window})
 	}
-	rest = append(rest, c.roomsLoads()...)
+	rest = append(rest, c.roomsLoads("")...)
 	return [][]load{idle, rest}
 }
 
-// roomsLoads is the rooms load, or none when -rooms is 0.
-func (c *config) roomsLoads() []load {
+// roomsLoads is the rooms load to dest ("" for stompbench's default), or
+// none when -rooms is 0.
+func (c *config) roomsLoads(dest string) []load {
 	if c.rooms == 0 {
 		return nil
 	}
-	return []load{{mode: "rooms", pubs: c.rooms * c.roomMembers, rooms: c.rooms, window: c.roomsWindow}}
+	return []load{{mode: "rooms", pubs: c.rooms * c.roomMembers, rooms: c.rooms, window: c.roomsWindow, dest: dest}}
+}
+
+// Where parity's echo handler takes messages and where it relays them.
+const (
+	echoDest = "/topic/echo.%d"
+	echoApp  = "/app/echo/%d"
+)
+
+// parityLoads is what parity runs, on one process: the closed window
+// with -rate-subs subscribers and the rooms load, each first published
+// straight to the topic and then through the /app/echo handler.
+func parityLoads(c *config) [][]load {
+	direct := []load{{mode: "window", subs: c.rateSubs, pubs: 1, window: c.window, dest: echoDest}}
+	direct = append(direct, c.roomsLoads(echoDest)...)
+	var g []load
+	for _, l := range direct {
+		app := l
+		app.sendDest = echoApp
+		g = append(g, l, app)
+	}
+	return [][]load{g}
 }
 
 // runServer runs a kind's loads, each group on a fresh process, as many
 // as it can hold (fit).
 func runServer(ctx context.Context, c *config, k kind) ([]result, error) {
 	var results []result
-	for _, g := range loads(c) {
+	for _, g := range k.loads(c) {
 		run, skipped := k.fit(g)
 		for _, r := range skipped {
 			logf("%s: %s: skipped, %s", k.name, r.load(), r.Skipped)
