@@ -135,4 +135,5 @@ BENCH_COMPARE_FLAGS ?=
 bench-compare:
 	$(GO) build -o bin/stompbench ./cmd/stompbench
 	$(GO) build -o bin/refserver ./cmd/refserver
+	$(GO) build -o bin/parity ./examples/parity
 	$(GO) run ./cmd/benchcompare $(BENCH_COMPARE_FLAGS)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,9 +14,31 @@ import (
 
 // titles are the servers' names in the document, colors their lines.
 var (
-	titles = map[string]string{"stompbox": "stompbox", "refserver": "refserver", "rabbitmq": "RabbitMQ Web-STOMP"}
-	colors = map[string]string{"stompbox": "#1f77b4", "refserver": "#2ca02c", "rabbitmq": "#ff7f0e"}
+	titles = map[string]string{"stompbox": "stompbox", "parity": "stompbox library, examples/parity",
+		"refserver": "refserver", "rabbitmq": "RabbitMQ Web-STOMP"}
+	colors = map[string]string{"stompbox": "#1f77b4", "parity": "#9467bd", "refserver": "#2ca02c", "rabbitmq": "#ff7f0e"}
 )
+
+// compared is the servers that run the common loads, the columns of the
+// comparison: every one but parity, which has its own section.
+func (c *config) compared() []string {
+	var out []string
+	for _, s := range c.servers {
+		if !kindOf(s).handler {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bigSubs is the largest closed-window subscriber count, which has rows
+// of its own in the results, or 0 when it is no larger than -rate-subs.
+func (c *config) bigSubs() int {
+	if n := c.subs[len(c.subs)-1]; n > c.rateSubs {
+		return n
+	}
+	return 0
+}
 
 // busy is the share of a core above which a process counts as the limit.
 const busy = 0.9
@@ -23,14 +46,34 @@ const busy = 0.9
 // results is every run, found by server, mode and subscribers.
 type results []result
 
-// get finds a run; subs 0 matches any count.
-func (rs results) get(server, mode string, subs int) *report {
-	for _, r := range rs {
-		if r.Server == server && r.Mode == mode && (r.Subs == subs || subs == 0) {
-			return r.Report
+// find finds a run, published straight to its topic or through an
+// application handler (app); subs 0 matches any count.
+func (rs results) find(server, mode string, subs int, app bool) *result {
+	for i, r := range rs {
+		if r.Server == server && r.Mode == mode && (r.Subs == subs || subs == 0) && (r.SendDest != "") == app {
+			return &rs[i]
 		}
 	}
 	return nil
+}
+
+// get is a direct run's report, nil if it did not run or report.
+func (rs results) get(server, mode string, subs int) *report {
+	if r := rs.find(server, mode, subs, false); r != nil {
+		return r.Report
+	}
+	return nil
+}
+
+// skipped lists the loads a server did not run, and why.
+func (rs results) skipped() []string {
+	var out []string
+	for _, r := range rs {
+		if r.Skipped != "" {
+			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], r.load(), r.Skipped))
+		}
+	}
+	return out
 }
 
 // writeDocs writes benchmarks.md and the two charts into c.docs.
@@ -46,7 +89,7 @@ func writeDocs(c *config, m machine, all []result) error {
 		th.xs = append(th.xs, float64(n))
 	}
 	lat.xs = th.xs
-	for _, s := range c.servers {
+	for _, s := range c.compared() {
 		ts, ls := series{name: titles[s], color: colors[s]}, series{name: titles[s], color: colors[s]}
 		for _, n := range c.subs {
 			if r := rs.get(s, "window", n); r != nil && r.Delivered > 0 {
@@ -72,18 +115,22 @@ func writeDocs(c *config, m machine, all []result) error {
 func markdown(c *config, m machine, rs results) []byte {
 	var b bytes.Buffer
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	servers := c.compared()
 	cols := func(f func(s string) string) string {
 		var cells []string
-		for _, s := range c.servers {
+		for _, s := range servers {
 			cells = append(cells, f(s))
 		}
 		return strings.Join(cells, " | ")
 	}
 	header := func(first string) {
 		p("| %s | %s |", first, cols(func(s string) string { return titles[s] }))
-		p("|---|%s", strings.Repeat("--:|", len(c.servers)))
+		p("|---|%s", strings.Repeat("--:|", len(servers)))
 	}
 	n1k := c.rateSubs
+	big := c.bigSubs()
+	roomsTitle := fmt.Sprintf("%s rooms × %s members", count(float64(c.rooms)), count(float64(c.roomMembers)))
+	parity := slices.Contains(c.servers, "parity") && rs.find("parity", "window", 0, false) != nil
 
 	p("# Benchmarks: stompbox, the reference server and RabbitMQ Web-STOMP")
 	p("")
@@ -102,6 +149,10 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("- **RabbitMQ Web-STOMP**: Debian's rabbitmq-server %s (Erlang %s) with the rabbitmq_web_stomp", m.rabbit, m.erlang)
 	p("  plugin, a node of its own; each STOMP subscription to `/topic/...` is a queue bound to the")
 	p("  `amq.topic` exchange, so RabbitMQ does more per subscriber by design.")
+	if parity {
+		p("- **%s**: `bin/parity`, the stompbox library with a Spring-parity", titles["parity"])
+		p("  application, run only for [the loads through an application handler](#through-an-application-handler).")
+	}
 	p("")
 
 	p("## The machine")
@@ -124,8 +175,8 @@ func markdown(c *config, m machine, rs results) []byte {
 
 	p("## What ran")
 	p("")
-	p("Every load is one topic (`/topic/bench.0`), STOMP 1.2 over WebSocket (`v12.stomp`), 100-byte")
-	p("JSON bodies, and lasts %s once every connection is subscribed. stompbench counts every", c.duration)
+	p("Every load but the rooms load is one topic (`/topic/bench.0`), STOMP 1.2 over WebSocket (`v12.stomp`),")
+	p("100-byte JSON bodies, and lasts %s once every connection is subscribed. stompbench counts every", c.duration)
 	p("message at every subscriber (lost, duplicated) and reads the server's CPU time and resident")
 	p("memory from `/proc` (`-pid`).")
 	p("")
@@ -139,11 +190,35 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("   each counted until it comes back on the publisher's own subscription: as fast as the pair")
 	p("   can go. Deliveries a second and server CPU per delivery (server CPU time while")
 	p("   publishing over deliveries). The same load at %s subscribers gives the charts.", countList(c.subs))
+	if big > 0 {
+		p("   %s subscribers, the most, also have rows of their own in the results.", count(float64(big)))
+	}
+	if len(rs.skipped()) > 0 {
+		p("   A server does not run a load of more connections than it holds; the tables say \"not run\".")
+	}
 	p("3. **Fixed rate**: %s subscribers, one publisher at %g messages a second: latency from", count(float64(c.rateSubs)), c.rate)
 	p("   publish to delivery at a load every server carries, and CPU per delivery.")
+	item := 4
+	if c.rooms > 0 {
+		p("%d. **Rooms**: %s, everyone publishing: %s connections, each subscribed", item, roomsTitle, count(float64(c.rooms*c.roomMembers)))
+		p("   to its room's topic (`/topic/bench.0` to `/topic/bench.%d`) and keeping %d messages", c.rooms-1, c.roomsWindow)
+		p("   outstanding there, so every message goes to the %d members of its room, its publisher among", c.roomMembers)
+		p("   them. Many small topics and many publishers, where the closed window is one topic and one publisher.")
+		item++
+	}
+	if parity {
+		p("%d. **Through an application handler**, %s only: the closed window", item, titles["parity"])
+		what := "subscribers, published"
+		if c.rooms > 0 {
+			what = "subscribers and the rooms load, each published"
+		}
+		p("   at %s %s straight to `%s`, then sent to", count(float64(n1k)), what, pattern(echoDest))
+		p("   `%s`, an `@MessageMapping` handler (`messaging.Handle`) that decodes the JSON body and", pattern(echoApp))
+		p("   relays it unchanged to `%s` (`@SendTo`), where the subscribers are in both.", pattern(echoDest))
+	}
 	p("")
-	p("Each server is started afresh for the idle load and again for the others; between loads")
-	p("benchcompare waits until the server's CPU is quiet.")
+	p("Each server is started afresh for the idle load and again for the others (parity once for")
+	p("all of its loads); between loads benchcompare waits until the server's CPU is quiet.")
 	p("")
 
 	p("## Results")
@@ -152,13 +227,17 @@ func markdown(c *config, m machine, rs results) []byte {
 	row := func(label string, f func(s string) string) { p("| %s | %s |", label, cols(f)) }
 	cell := func(mode string, subs int, f func(r *report) string) func(s string) string {
 		return func(s string) string {
-			r := rs.get(s, mode, subs)
-			if r == nil {
+			r := rs.find(s, mode, subs, false)
+			switch {
+			case r != nil && r.Skipped != "":
+				return "not run"
+			case r == nil || r.Report == nil:
 				return "—"
 			}
-			return f(r)
+			return f(r.Report)
 		}
 	}
+	deliveries := func(r *report) string { return perSecond(r.DeliveriesPerSec) }
 	row("**Idle** connections held", cell("idle", 0, func(r *report) string {
 		return count(float64(r.Connect.Connections))
 	}))
@@ -183,6 +262,18 @@ func markdown(c *config, m machine, rs results) []byte {
 	row("server CPU per delivery", cell("window", n1k, cpuPerDelivery))
 	row("latency p50 / p99", cell("window", n1k, latencies))
 	row("server / stompbench share of their core", cell("window", n1k, shares))
+	if big > 0 {
+		row(fmt.Sprintf("**Closed window**, %s subscribers: deliveries/s", count(float64(big))), cell("window", big, deliveries))
+		row("server CPU per delivery", cell("window", big, cpuPerDelivery))
+		row("latency p50 / p99", cell("window", big, latencies))
+		row("server / stompbench share of their core", cell("window", big, shares))
+	}
+	if c.rooms > 0 {
+		row(fmt.Sprintf("**Rooms**, %s, everyone publishing: deliveries/s", roomsTitle), cell("rooms", 0, deliveries))
+		row("server CPU per delivery", cell("rooms", 0, cpuPerDelivery))
+		row("latency p50 / p99", cell("rooms", 0, latencies))
+		row("server / stompbench share of their core", cell("rooms", 0, shares))
+	}
 	row(fmt.Sprintf("**Fixed rate**, %g msg/s × %s subscribers: latency p50 / p99", c.rate, count(float64(c.rateSubs))),
 		cell("rate", c.rateSubs, latencies))
 	row("deliveries/s", cell("rate", c.rateSubs, func(r *report) string { return perSecond(r.DeliveriesPerSec) }))
@@ -195,6 +286,14 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("is coarse: %s deliveries at %g msg/s make one tick worth %.2f µs a delivery.",
 		count(c.rate*float64(c.rateSubs)*c.duration.Seconds()), c.rate, 10000/(c.rate*float64(c.rateSubs)*c.duration.Seconds()))
 	p("")
+	if skipped := rs.skipped(); len(skipped) > 0 {
+		p("**Not run:** these loads need more connections than the server holds here:")
+		p("")
+		for _, s := range skipped {
+			p("- %s", s)
+		}
+		p("")
+	}
 
 	if troubles := rs.troubles(); len(troubles) > 0 {
 		p("**Not clean:** these runs lost, duplicated or were refused something:")
@@ -211,7 +310,7 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("better for throughput and worse for memory, CPU and latency.")
 	p("")
 	var others []string
-	for _, s := range c.servers {
+	for _, s := range servers {
 		if s != "stompbox" {
 			others = append(others, s)
 		}
@@ -248,10 +347,24 @@ func markdown(c *config, m machine, rs results) []byte {
 	ratioRow(fmt.Sprintf("closed window, %s subscribers: deliveries/s", count(float64(n1k))), "higher", "window", n1k, func(r *report) float64 { return r.DeliveriesPerSec })
 	ratioRow("… server CPU per delivery", "lower", "window", n1k, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
 	ratioRow("… p99 latency", "lower", "window", n1k, func(r *report) float64 { return float64(r.Latency.P99) })
+	if big > 0 {
+		ratioRow(fmt.Sprintf("closed window, %s subscribers: deliveries/s", count(float64(big))), "higher", "window", big, func(r *report) float64 { return r.DeliveriesPerSec })
+		ratioRow("… server CPU per delivery", "lower", "window", big, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
+		ratioRow("… p99 latency", "lower", "window", big, func(r *report) float64 { return float64(r.Latency.P99) })
+	}
+	if c.rooms > 0 {
+		ratioRow(roomsTitle+": deliveries/s", "higher", "rooms", 0, func(r *report) float64 { return r.DeliveriesPerSec })
+		ratioRow("… server CPU per delivery", "lower", "rooms", 0, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
+		ratioRow("… p99 latency", "lower", "rooms", 0, func(r *report) float64 { return float64(r.Latency.P99) })
+	}
 	ratioRow("fixed rate: p50 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P50) })
 	ratioRow("… p99 latency", "lower", "rate", c.rateSubs, func(r *report) float64 { return float64(r.Latency.P99) })
 	ratioRow("… server CPU per delivery", "lower", "rate", c.rateSubs, serverVal(func(r *report) float64 { return r.Server.CPUPerDeliveryUs }))
 	p("")
+
+	if parity {
+		handlerSection(p, c, rs, roomsTitle)
+	}
 
 	p("## Against the number of subscribers")
 	p("")
@@ -308,18 +421,20 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("")
 	p("```sh")
 	p("make build            # bin/stompbox (and the web app it embeds)")
-	p("make bench-compare    # builds bin/stompbench and bin/refserver, runs everything, rewrites this file")
-	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000'")
+	p("make bench-compare    # builds bin/stompbench, bin/refserver and bin/parity, runs everything, rewrites this file")
+	p("make bench-compare BENCH_COMPARE_FLAGS='-duration 10s -subs 10,100,1000,5000,10000,15000 -rooms 500 -room-members 20'")
 	p("```")
 	p("")
 	p("It needs Debian's rabbitmq-server (`make deps` installs it) with its bundled rabbitmq_stomp")
 	p("and rabbitmq_web_stomp plugins, and taskset and setpriv (util-linux); run it as root or as a")
 	p("user who may run rabbitmq-server. `go run ./cmd/benchcompare -h` lists the flags (durations,")
-	p("window, rate, subscriber counts, CPUs, which servers). stompbench's command lines, progress")
-	p("and JSON reports go to `test-results/bench-compare.log`. The servers' command lines:")
+	p("window, rate, subscriber counts, rooms and their members, CPUs, which servers). stompbench's")
+	p("command lines, progress and JSON reports go to `test-results/bench-compare.log`. The servers'")
+	p("command lines:")
 	p("")
 	p("```sh")
 	p("taskset -c %s bin/stompbox -addr 127.0.0.1:PORT -data TMPDIR -max-connections 30000 -max-connections-per-ip 30000 -log-level warn", c.serverCPU)
+	p("taskset -c %s bin/parity -addr 127.0.0.1:PORT -clock 1h", c.serverCPU)
 	p("taskset -c %s bin/refserver -addr 127.0.0.1:PORT -log-level warn", c.serverCPU)
 	p("ulimit -n %d && setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups taskset -c %s rabbitmq-server", rabbitFiles, c.serverCPU)
 	p("taskset -c %s bin/stompbench -url URL -subprotocol v12.stomp -json -pid PID -size 100 -duration %s ...", c.clientCPU, c.duration)
@@ -333,6 +448,92 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("publisher, which waits for its read buffer to empty before it sends. stompbench logs in as")
 	p("guest/guest, allowed on loopback.")
 	return b.Bytes()
+}
+
+// handlerGoal is the issue's goal: through the application handler, at
+// least this share of the direct deliveries a second.
+const handlerGoal = 0.5
+
+// handlerSection writes parity's direct and /app figures side by side.
+func handlerSection(p func(string, ...any), c *config, rs results, roomsTitle string) {
+	p("## Through an application handler")
+	p("")
+	p("`bin/parity` (`examples/parity`) is the stompbox library with a Spring-parity application;")
+	p("its `@MessageMapping(\"/echo/{room}\") @SendTo(\"/topic/echo.{room}\")` handler decodes any JSON")
+	p("body and relays it unchanged. Each load ran twice on the same process: publishers sending")
+	p("straight to `%s`, then to `%s`; subscribers on `%s` in both.", pattern(echoDest), pattern(echoApp), pattern(echoDest))
+	p("app ÷ direct is the handler's figure over the direct one. **The goal: through the handler at")
+	p("least %g× the direct deliveries a second.**", handlerGoal)
+	p("")
+	p("| load | direct | through `%s` | app ÷ direct |", pattern(echoApp))
+	p("|---|--:|--:|--:|")
+	type measure struct {
+		label string
+		text  func(r *report) string
+		value func(r *report) float64 // nil: no ratio
+	}
+	var verdicts []string
+	section := func(title, mode string, subs int) {
+		direct, app := rs.find("parity", mode, subs, false), rs.find("parity", mode, subs, true)
+		if direct == nil && app == nil {
+			return
+		}
+		var d, a *report
+		if direct != nil {
+			d = direct.Report
+		}
+		if app != nil {
+			a = app.Report
+		}
+		for i, m := range []measure{
+			{title + ": deliveries/s", func(r *report) string { return perSecond(r.DeliveriesPerSec) }, func(r *report) float64 { return r.DeliveriesPerSec }},
+			{"… server CPU per delivery", cpuPerDelivery, func(r *report) float64 {
+				if r.Server == nil {
+					return 0
+				}
+				return r.Server.CPUPerDeliveryUs
+			}},
+			{"… latency p50 / p99 (ratio of p99)", latencies, func(r *report) float64 { return float64(r.Latency.P99) }},
+			{"… server / stompbench share of their core", shares, nil},
+		} {
+			dc, ac, rc := "—", "—", "—"
+			if d != nil {
+				dc = m.text(d)
+			}
+			if a != nil {
+				ac = m.text(a)
+			}
+			v := math.NaN()
+			if d != nil && a != nil && m.value != nil && m.value(d) != 0 && d.Delivered > 0 && a.Delivered > 0 {
+				v = m.value(a) / m.value(d)
+				rc = ratio(v)
+			}
+			if i == 0 {
+				rc = "**" + rc + "**"
+				switch {
+				case math.IsNaN(v):
+					verdicts = append(verdicts, fmt.Sprintf("not measured for %s", title))
+				case v >= handlerGoal:
+					verdicts = append(verdicts, fmt.Sprintf("met for %s (%s)", title, ratio(v)))
+				default:
+					verdicts = append(verdicts, fmt.Sprintf("**not met** for %s (%s)", title, ratio(v)))
+				}
+			}
+			p("| %s | %s | %s | %s |", m.label, dc, ac, rc)
+		}
+	}
+	section(fmt.Sprintf("closed window, %s subscribers", count(float64(c.rateSubs))), "window", c.rateSubs)
+	if c.rooms > 0 {
+		section(roomsTitle+", everyone publishing", "rooms", 0)
+	}
+	p("")
+	if len(verdicts) > 0 {
+		p("The goal (app ÷ direct ≥ %g in deliveries/s): %s.", handlerGoal, strings.Join(verdicts, "; "))
+	}
+	p("The direct figures are the library as parity sets it up (the in-memory broker with its default")
+	p("settings, no connection limits, every session event published to `/topic/events`), not the")
+	p("stompbox binary, so they need not match the stompbox column above.")
+	p("")
 }
 
 func cpuPerDelivery(r *report) string {
@@ -374,7 +575,7 @@ func (rs results) troubles() []string {
 			what = r.Report.trouble()
 		}
 		if what != "" {
-			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], load{r.Mode, r.Subs}, what))
+			out = append(out, fmt.Sprintf("%s, %s: %s", titles[r.Server], r.load(), what))
 		}
 	}
 	return out
@@ -388,7 +589,7 @@ func (rs results) clientLimits() []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s, %s: stompbench %.0f%%, server %.0f%%",
-			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.Client.Utilization, 100*r.Report.serverShare()))
+			titles[r.Server], r.load(), 100*r.Report.Client.Utilization, 100*r.Report.serverShare()))
 	}
 	return out
 }
@@ -402,7 +603,7 @@ func (rs results) windowLimits() []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s, %s: server %.0f%%, stompbench %.0f%%",
-			titles[r.Server], load{r.Mode, r.Subs}, 100*r.Report.serverShare(), 100*r.Report.Client.Utilization))
+			titles[r.Server], r.load(), 100*r.Report.serverShare(), 100*r.Report.Client.Utilization))
 	}
 	return out
 }

@@ -9,32 +9,77 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // A load is one stompbench run's shape.
 type load struct {
-	mode string // "idle", "rate" or "window"
-	subs int
+	mode   string // "idle", "rate", "window" or "rooms"
+	subs   int    // subscriber connections
+	pubs   int    // publisher connections (rooms: every member publishes)
+	rooms  int    // topics the connections are spread over; 0 is one
+	window int    // closed loop: messages each publisher keeps outstanding
+	// dest is the destination pattern subscribers (and closed-window
+	// publishers) subscribe to, %d the room; "" is stompbench's
+	// /topic/bench.%d. sendDest, when not "", is where publishers SEND
+	// instead: an application destination that relays to dest.
+	dest, sendDest string
 }
 
+// conns is the connections the load holds at once.
+func (l load) conns() int { return l.subs + l.pubs }
+
+// viaApp says whether publishers send through an application handler.
+func (l load) viaApp() bool { return l.sendDest != "" }
+
 func (l load) String() string {
+	var s string
 	switch l.mode {
 	case "idle":
-		return count(float64(l.subs)) + " idle connections"
+		s = count(float64(l.subs)) + " idle connections"
 	case "rate":
-		return count(float64(l.subs)) + " subscribers at a fixed rate"
+		s = count(float64(l.subs)) + " subscribers at a fixed rate"
+	case "rooms":
+		s = fmt.Sprintf("%s rooms × %s members, everyone publishing", count(float64(l.rooms)), count(float64(l.pubs/max(l.rooms, 1))))
+	default:
+		s = count(float64(l.subs)) + " subscribers, closed window"
 	}
-	return count(float64(l.subs)) + " subscribers, closed window"
+	if l.viaApp() {
+		s += " through " + pattern(l.sendDest)
+	} else if l.dest != "" {
+		s += " to " + pattern(l.dest)
+	}
+	return s
 }
+
+// pattern shows a destination pattern with {room} for its %d.
+func pattern(dest string) string { return strings.ReplaceAll(dest, "%d", "{room}") }
 
 // A result is one load against one server.
 type result struct {
-	Server string  `json:"server"`
-	Mode   string  `json:"mode"`
-	Subs   int     `json:"subs"`
-	Report *report `json:"report,omitempty"`
-	Err    string  `json:"err,omitempty"` // stompbench could not run or report
+	Server   string  `json:"server"`
+	Mode     string  `json:"mode"`
+	Subs     int     `json:"subs"`
+	Pubs     int     `json:"pubs,omitempty"`
+	Rooms    int     `json:"rooms,omitempty"`
+	Window   int     `json:"window,omitempty"`
+	Dest     string  `json:"dest,omitempty"`
+	SendDest string  `json:"send_dest,omitempty"`
+	Report   *report `json:"report,omitempty"`
+	Err      string  `json:"err,omitempty"`     // stompbench could not run or report
+	Skipped  string  `json:"skipped,omitempty"` // why the load was not run
+}
+
+func newResult(server string, l load) result {
+	return result{Server: server, Mode: l.mode, Subs: l.subs, Pubs: l.pubs, Rooms: l.rooms,
+		Window: l.window, Dest: l.dest, SendDest: l.sendDest}
+}
+
+// load is the load r ran.
+func (r result) load() load {
+	return load{mode: r.Mode, subs: r.Subs, pubs: r.Pubs, rooms: r.Rooms, window: r.Window,
+		dest: r.Dest, sendDest: r.SendDest}
 }
 
 // report is the part of stompbench's -json report used here.
@@ -103,27 +148,41 @@ func (r *report) trouble() string {
 	return s
 }
 
-// bench runs stompbench, pinned to the client's core, with l against s
-// and returns its report. Its progress lines go to a log file beside the
-// output; a run that lost or was refused anything still reports (exit
-// status 1), which the document shows.
-func bench(ctx context.Context, c *config, s *server, l load) result {
-	res := result{Server: s.name, Mode: l.mode, Subs: l.subs}
+// benchArgs is taskset's command line for stompbench, pinned to the
+// client's core, with l against s.
+func benchArgs(c *config, s *server, l load) []string {
 	args := []string{"-c", c.clientCPU, filepath.Join(c.bin, "stompbench"),
 		"-url", s.url, "-subprotocol", "v12.stomp", "-json",
-		"-pid", strconv.Itoa(s.pid), "-subs", strconv.Itoa(l.subs),
+		"-pid", strconv.Itoa(s.pid), "-subs", strconv.Itoa(l.subs), "-pubs", strconv.Itoa(l.pubs),
 		"-size", "100", "-duration", c.duration.String(), "-timeout", "30s"}
 	if s.login != "" {
 		args = append(args, "-login", s.login, "-passcode", s.passcode)
 	}
-	switch l.mode {
-	case "idle":
-		args = append(args, "-pubs", "0")
-	case "rate":
-		args = append(args, "-pubs", "1", "-rate", strconv.FormatFloat(c.rate, 'g', -1, 64))
-	case "window":
-		args = append(args, "-pubs", "1", "-window", strconv.Itoa(c.window))
+	if l.rooms > 1 {
+		args = append(args, "-rooms", strconv.Itoa(l.rooms))
 	}
+	if l.dest != "" {
+		args = append(args, "-dest", l.dest)
+	}
+	if l.sendDest != "" {
+		args = append(args, "-send-dest", l.sendDest)
+	}
+	switch l.mode {
+	case "rate":
+		args = append(args, "-rate", strconv.FormatFloat(c.rate, 'g', -1, 64))
+	case "window", "rooms":
+		args = append(args, "-window", strconv.Itoa(l.window))
+	}
+	return args
+}
+
+// bench runs stompbench with l against s and returns its report. Its
+// progress lines go to a log file beside the output; a run that lost or
+// was refused anything still reports (exit status 1), which the document
+// shows.
+func bench(ctx context.Context, c *config, s *server, l load) result {
+	res := newResult(s.name, l)
+	args := benchArgs(c, s, l)
 	cmd := exec.CommandContext(ctx, "taskset", args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,14 +34,26 @@ type server struct {
 // A kind says how to start one of the servers compared.
 type kind struct {
 	name     string
+	bin      string // its binary in -bin; "" when not ours
 	start    func(ctx context.Context, c *config) (*server, error)
 	maxConns int // connections it can hold; 0 means no limit of its own
+	// loads is what it runs, in groups: each group on a fresh process.
+	loads func(c *config) [][]load
+	// handler says it runs only the application-handler loads: it has
+	// its own section of the document, not a column of the comparison.
+	handler bool
 }
 
 var kinds = []kind{
-	{"stompbox", startStompbox, 0},
-	{"refserver", startRefserver, 0},
-	{"rabbitmq", startRabbit, rabbitConns},
+	{name: "stompbox", bin: "stompbox", start: startStompbox, loads: loads},
+	{name: "parity", bin: "parity", start: startParity, loads: parityLoads, handler: true},
+	{name: "refserver", bin: "refserver", start: startRefserver, loads: loads},
+	{name: "rabbitmq", start: startRabbit, maxConns: rabbitConns, loads: loads},
+}
+
+// kindOf is the kind named name, which parseFlags has checked.
+func kindOf(name string) kind {
+	return kinds[slices.IndexFunc(kinds, func(k kind) bool { return k.name == name })]
 }
 
 func startStompbox(ctx context.Context, c *config) (*server, error) {
@@ -53,6 +66,22 @@ func startStompbox(ctx context.Context, c *config) (*server, error) {
 	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "stompbox"),
 		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-data", filepath.Join(dir, "data"),
 		"-max-connections", "30000", "-max-connections-per-ip", "30000", "-log-level", "warn"}
+	return s, s.run(ctx, exec.Command("taskset", args...), port)
+}
+
+// startParity starts examples/parity, the stompbox library with a
+// Spring-parity application: its /app/echo/{room} handler relays a JSON
+// body unchanged to /topic/echo.{room}. Its clock pushes once an hour,
+// not every second, so they do not interfere.
+func startParity(ctx context.Context, c *config) (*server, error) {
+	dir, err := os.MkdirTemp("", "benchcompare-parity-")
+	if err != nil {
+		return nil, err
+	}
+	port := rabbittest.FreePort()
+	s := &server{name: "parity", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
+	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "parity"),
+		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-clock", "1h"}
 	return s, s.run(ctx, exec.Command("taskset", args...), port)
 }
 
