@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -105,7 +106,7 @@ func TestParityArgs(t *testing.T) {
 			t.Errorf("%v: viaApp %v", l, l.viaApp())
 		}
 	}
-	if l := g[0][1]; l.mode != "window" || l.subs != c.rateSubs || flagValue(benchArgs(c, s, l), "-window") != "10" {
+	if l := g[0][1]; l.mode != "window" || l.subs != c.rateSubs || flagValue(benchArgs(c, s, l), "-window") != strconv.Itoa(c.window) {
 		t.Errorf("second parity load %+v, want the closed window at -rate-subs through /app", l)
 	}
 	if l := g[0][3]; l.mode != "rooms" || flagValue(benchArgs(c, s, l), "-rooms") != "1000" {

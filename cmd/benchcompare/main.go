@@ -60,7 +60,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.docs, "docs", "docs", "where benchmarks.md and the charts are written")
 	fs.StringVar(&c.logPath, "log", "test-results/bench-compare.log", "stompbench's command lines, progress and JSON reports")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each load publishes (or holds its idle connections)")
-	fs.IntVar(&c.window, "window", 10, "closed-window loads: messages the publisher keeps outstanding")
+	fs.IntVar(&c.window, "window", 100, "closed-window loads: messages the publisher keeps outstanding (enough that the server or stompbench, not the round trip, is the limit)")
 	fs.Float64Var(&c.rate, "rate", 10, "fixed-rate load: messages a second")
 	fs.IntVar(&c.rateSubs, "rate-subs", 1000, "fixed-rate load: subscribers")
 	fs.IntVar(&c.idleConns, "idle-conns", 19000, "idle load: connections (each process may open 20,000 files here)")
