@@ -241,6 +241,8 @@ var rules = []rule{
 				t.Fatalf("read %q, %v: want heart-beat EOLs", buf[:n], err)
 			}
 		}},
+	// The silent session waits on the poller (internal/netpoll) with no
+	// goroutine: its timing wheel, not a blocked read, notices.
 	{section: "Heart-beating", rule: "a client silent for twice its interval is disconnected",
 		cfg: server.Config{HeartBeatReceive: 50 * time.Millisecond},
 		run: func(t *testing.T, d dialer) {

@@ -81,19 +81,3 @@ func TestGoroutinePerConnectionKeepsReaders(t *testing.T) {
 		t.Fatalf("%d goroutines with %d sessions (%d before): want one reader each", got, n, base)
 	}
 }
-
-// A parked session whose client stops heart-beating is closed on time: the
-// poller's timing wheel, not a blocked read, notices.
-func TestParkedSessionMissingHeartBeatsIsClosed(t *testing.T) {
-	transports(t, server.Config{HeartBeatReceive: 100 * time.Millisecond}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
-		c := dial()
-		c.Send(frame.New(frame.CONNECT, "accept-version", "1.2", "heart-beat", "100,0"))
-		c.Expect(frame.CONNECTED)
-		start := time.Now()
-		c.ExpectClosed()
-		if el := time.Since(start); el < 190*time.Millisecond || el > 2*time.Second {
-			t.Fatalf("closed %s after CONNECTED, want about 200ms (twice the interval)", el)
-		}
-		waitSessions(t, e, 0)
-	})
-}

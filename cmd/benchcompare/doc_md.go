@@ -286,23 +286,19 @@ func markdown(c *config, m machine, rs results) []byte {
 	p("is coarse: %s deliveries at %g msg/s make one tick worth %.2f µs a delivery.",
 		count(c.rate*float64(c.rateSubs)*c.duration.Seconds()), c.rate, 10000/(c.rate*float64(c.rateSubs)*c.duration.Seconds()))
 	p("")
-	if skipped := rs.skipped(); len(skipped) > 0 {
-		p("**Not run:** these loads need more connections than the server holds here:")
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		p("%s", title)
 		p("")
-		for _, s := range skipped {
-			p("- %s", s)
+		for _, it := range items {
+			p("- %s", it)
 		}
 		p("")
 	}
-
-	if troubles := rs.troubles(); len(troubles) > 0 {
-		p("**Not clean:** these runs lost, duplicated or were refused something:")
-		p("")
-		for _, t := range troubles {
-			p("- %s", t)
-		}
-		p("")
-	}
+	list("**Not run:** these loads need more connections than the server holds here:", rs.skipped())
+	list("**Not clean:** these runs lost, duplicated or were refused something:", rs.troubles())
 
 	p("## Ratios")
 	p("")
