@@ -137,5 +137,7 @@ type OriginKey struct{}
 
 // Origin returns the OriginKey value of the context m is being published
 // with, while a topic message is delivered inside Publish; nil otherwise
-// (queue messages, messages from an upstream broker, other brokers).
+// (queue messages, messages from an upstream broker, other brokers, and
+// PublishAll, which delivers with queue locks held). Publish sets it on m
+// itself: one *Message must not be published twice at once.
 func (m *Message) Origin() any { return m.origin }

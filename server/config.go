@@ -96,7 +96,10 @@ type Config struct {
 	// socket waits on the process's epoll instance (Linux; elsewhere this
 	// is always true in effect), and a goroutine starts when bytes come.
 	// That saves about 8 KiB per idle connection for an epoll_ctl and a
-	// goroutine start per burst of input.
+	// goroutine start per burst of input. A TLS connection (Serve on a
+	// crypto/tls listener) always keeps its goroutine, and its writes
+	// always go through a writer goroutine: its socket is not the
+	// session's to read or write directly.
 	GoroutinePerConnection bool
 	// ServerName is sent in CONNECTED's server header. Default:
 	// "stompbox/" + Version.

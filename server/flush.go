@@ -67,47 +67,75 @@ func (s *session) socketReadable() bool {
 }
 
 // beginFrame marks the reader as handling a frame: deliveries may leave
-// their writes to it until flushPending. last says that no more input is
-// buffered: then a subscriber not yet noted is written at once, as
-// nothing would join its write by waiting. Reader goroutine only.
-func (s *session) beginFrame(last bool) {
+// their writes to it until flushPending. After maxBatchFrames frames, or
+// a frame that was the last input there was (endFrame), the writes are
+// made. Reader goroutine only.
+func (s *session) beginFrame() {
+	if s.batchFrames >= maxBatchFrames {
+		s.flushPending()
+	}
 	s.batchFrames++
-	if s.inBatch && s.lastFrame == last {
+	if s.inBatch {
 		return
 	}
 	s.inBatch = true
 	s.fmu.Lock()
-	s.batching, s.lastFrame = true, last
+	s.batching = true
 	s.fmu.Unlock()
 }
 
-// What deferFlush says of a write it was offered.
-const (
-	flushRefused = iota // write it the usual way: a writer goroutine
-	flushLater          // s's reader writes it after its batch
-	flushNow            // the caller writes it now (flushDirect)
-)
+// endFrame is called once a frame is handled: if no more input is there,
+// nothing would join the writes by waiting, and they are made now.
+func (s *session) endFrame() {
+	if s.inBatch && s.inputBuffered() == 0 && !s.socketReadable() {
+		s.flushPending()
+	}
+}
+
+// flushStall is how long a batch's writes may wait for its reader, which
+// may be held up in an application handler (a slow database, say): past
+// it, writer goroutines make them, so that a handler never holds up the
+// subscribers of what its session published before.
+const flushStall = 5 * time.Millisecond
 
 // deferFlush is offered the write of sub, whose writing the caller
-// claimed for a message s's reader publishes. It notes sub for s's reader
-// to write after its batch; or says to write it now, if the batch is at
-// its last frame; or refuses it if s's reader is not handling input now
-// (a handler's goroutine publishing in the session's name later, say), as
-// nobody would flush.
-func (s *session) deferFlush(sub *session) int {
+// claimed for a message s's reader publishes, and reports whether it took
+// it: noted for s's reader to make after its batch. It refuses if s's
+// reader is not handling input now (a handler's goroutine publishing in
+// the session's name later, say), as nobody would flush. Deliveries never
+// write here, inside the broker.
+func (s *session) deferFlush(sub *session) bool {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	switch {
-	case !s.batching:
-		return flushRefused
-	case s.lastFrame:
-		return flushNow
+	if !s.batching {
+		return false
+	}
+	if len(s.flushq) == 0 {
+		if s.stall == nil {
+			s.stall = time.AfterFunc(flushStall, s.flushStalled)
+		} else {
+			s.stall.Reset(flushStall)
+		}
 	}
 	if s.flushq == nil {
 		s.flushq = flushqPool.get()
 	}
 	s.flushq = append(s.flushq, sub)
-	return flushLater
+	return true
+}
+
+// flushStalled hands the batch's writes to writer goroutines when the
+// reader has not made them within flushStall.
+func (s *session) flushStalled() {
+	s.fmu.Lock()
+	q := s.flushq
+	s.flushq = nil
+	s.fmu.Unlock()
+	for i, sub := range q {
+		go sub.writeLoop() // each holds its writing claim: the writer takes it on
+		q[i] = nil
+	}
+	flushqPool.put(q[:0])
 }
 
 var flushqPool = slicePool[*session]{initial: 16, max: 1 << 16}
@@ -120,9 +148,12 @@ func (s *session) flushPending() {
 	}
 	s.inBatch, s.batchFrames = false, 0
 	s.fmu.Lock()
-	s.batching, s.lastFrame = false, false
+	s.batching = false
 	q := s.flushq
 	s.flushq = nil
+	if s.stall != nil {
+		s.stall.Stop()
+	}
 	s.fmu.Unlock()
 	if len(q) == 0 {
 		flushqPool.put(q)
@@ -133,8 +164,10 @@ func (s *session) flushPending() {
 		deadline = time.Now().Add(flushBudget)
 	}
 	buf := directBufs.get() // one copy buffer for the whole flush
+	over := false
 	for i, sub := range q {
-		if !deadline.IsZero() && i%16 == 15 && time.Now().After(deadline) {
+		over = over || !deadline.IsZero() && i%16 == 15 && time.Now().After(deadline)
+		if over {
 			go sub.writeLoop()
 		} else {
 			buf = sub.flushDirect(buf[:0])

@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"time"
+
+	"github.com/stompbox/stompbox/broker"
 	"strings"
 	"testing"
 
@@ -63,4 +67,52 @@ func readBodies(c *stomptest.Conn, n, size int) error {
 		}
 	}
 	return nil
+}
+
+// blockingApp holds every SEND to /app/block until release is closed.
+type blockingApp struct{ release chan struct{} }
+
+func (a blockingApp) HandleSend(ctx context.Context, m *broker.Message) (bool, error) {
+	if m.Destination != "/app/block" {
+		return false, nil
+	}
+	<-a.release
+	return true, nil
+}
+
+// A publisher's reader held up in an application handler does not hold up
+// the subscribers of what it published just before: after flushStall,
+// writer goroutines make the writes it had left for later.
+func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	b := broker.NewMemory()
+	srv := server.New(server.Config{Broker: b, App: blockingApp{release}, Logger: quietLogger()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	sub := stomptest.DialTCP(t, ln.Addr().String())
+	sub.Connect()
+	sub.Subscribe("s", "/topic/stall")
+	pub := stomptest.DialTCP(t, ln.Addr().String())
+	pub.Connect()
+	// One write: the first SEND is handled with the second already
+	// buffered, so its delivery waits for the end of the batch, which the
+	// second's handler holds up.
+	var wire []byte
+	m := frame.New(frame.SEND, "destination", "/topic/stall")
+	m.Body = []byte("before the stall")
+	wire = frame.AppendFrame(wire, m, frame.V1_2)
+	wire = frame.AppendFrame(wire, frame.New(frame.SEND, "destination", "/app/block"), frame.V1_2)
+	pub.SendRaw(wire)
+	if f := sub.Expect(frame.MESSAGE); string(f.Body) != "before the stall" {
+		t.Fatalf("got %q", f.Body)
+	}
 }

@@ -44,7 +44,9 @@ func (s *session) enqueue(o outFrame) bool { return s.enqueueFrom(o, nil) }
 
 // enqueueFrom is enqueue for a message that origin's reader is publishing:
 // if a writer must be started, origin may take the write on instead, after
-// its batch of input (see flush.go).
+// its batch of input (see flush.go). A writer that lingers, waiting for
+// more, is retired for that: it ends, and the write is origin's or, if
+// origin refuses it, a new writer's.
 func (s *session) enqueueFrom(o outFrame, origin *session) bool {
 	s.mu.Lock()
 	if s.closing {
@@ -84,19 +86,15 @@ func (s *session) enqueueFrom(o outFrame, origin *session) bool {
 		retired = true
 	}
 	s.mu.Unlock()
-	if (start || retired) && origin != nil {
-		if how := origin.deferFlush(s); how != flushRefused {
-			if retired {
-				s.startOrWake(false) // so that the retired writer ends now
-			}
-			if how == flushNow {
-				directBufs.put(s.flushDirect(directBufs.get()))
-			}
-			return true
-		}
+	if retired {
+		s.startOrWake(false) // so that the retired writer ends now, whoever writes next
+	}
+	if (start || retired) && origin != nil && origin.deferFlush(s) {
+		return true
 	}
 	if retired {
-		start = true // the writing is ours to hand on, not the retired writer's
+		go s.writeLoop() // the writing is ours to hand on, not the retired writer's
+		return true
 	}
 	s.startOrWake(start)
 	return true

@@ -165,6 +165,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		srv.mu.Lock()
 		for s := range srv.sessions {
+			s.stopReading() // a parked session is woken before its socket goes
 			s.conn.Close()
 		}
 		srv.mu.Unlock()

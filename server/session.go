@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,18 +39,19 @@ type session struct {
 	noPark      bool           // the poller refused this socket: read without it
 	inBatch     bool           // frames were read since the last flush (flush.go)
 	batchFrames int            // how many
+	subs        map[string]*subscription
+	txs         map[string]*transaction
+	txBytes     int
 
 	// Sessions whose writes this session's reader makes after its batch of
 	// input (flush.go), guarded by fmu.
-	fmu       sync.Mutex
-	batching  bool
-	lastFrame bool // no more input is buffered
-	flushq    []*session
-	rc        syscall.RawConn // the socket, for writes that must not block; nil if not one
-	direct    *directWrite    // made at the first such write; used by whoever holds the writing
-	subs      map[string]*subscription
-	txs       map[string]*transaction
-	txBytes   int
+	fmu      sync.Mutex
+	batching bool
+	stall    *time.Timer // made at the first deferred write: flushStalled
+	flushq   []*session
+
+	rc     syscall.RawConn // the socket, for writes that must not block; nil if not one
+	direct *directWrite    // made at the first such write; used by whoever holds the writing
 
 	acks      acks          // unacknowledged messages
 	ver       atomic.Uint32 // frame.Version once connected
@@ -135,12 +135,6 @@ func (s *session) serve(src io.Reader) {
 	s.read()
 }
 
-// resumeRead goes on reading after the poller ended a wait.
-func (s *session) resumeRead(why netpoll.Reason) {
-	s.woke = why
-	s.read()
-}
-
 // read runs the read loop until the session ends, which it then finishes,
 // or until it parks its socket on the poller.
 func (s *session) read() {
@@ -157,33 +151,6 @@ func (s *session) read() {
 		s.end(err)
 		return
 	}
-}
-
-// parkRead hands the idle socket to the poller, with the deadline by which
-// the client must send something (a heart-beat at least), and reports
-// whether it did.
-func (s *session) parkRead() bool {
-	rc := rawConn(s.conn)
-	if rc == nil {
-		return false
-	}
-	var deadline time.Time
-	if s.hbIn > 0 {
-		deadline = time.Now().Add(2 * s.hbIn)
-	}
-	if w, ok := s.src.(*wsReader); ok {
-		w.idle()
-	}
-	if err := s.srv.poller.Wait(&s.park, rc, deadline); err != nil {
-		s.logger().Warn("idle connection not parked; it keeps a goroutine", "err", err)
-		return false
-	}
-	// The writer may have stopped reads (stopReading) before the socket
-	// was parked, and found nothing to wake: wake it now.
-	if s.readStop.Load() {
-		s.srv.poller.Wake(&s.park)
-	}
-	return true
 }
 
 // end finishes a session whose read loop ended with err.
@@ -262,46 +229,6 @@ func (d *deadlineReader) WaitRead() error {
 	return d.s.waitInput()
 }
 
-// inputBuffered returns how many bytes the session has read and not yet
-// handled.
-func (s *session) inputBuffered() int {
-	n := s.rd.Buffered()
-	if w, ok := s.src.(*wsReader); ok {
-		n += w.Buffered()
-	}
-	return n
-}
-
-// errParked ends the read loop so that the session waits for input on the
-// poller, holding no goroutine.
-var errParked = errors.New("server: waiting on the poller")
-
-// waitInput waits until the socket has bytes to read. A connected session
-// with a poller does not wait: it returns errParked, and reading resumes
-// where it left off once the poller says why it woke.
-func (s *session) waitInput() error {
-	if s.flushBeforeWait() {
-		return nil // more input is there already: read it first
-	}
-	why := s.woke
-	s.woke = 0
-	switch why {
-	case netpoll.Readable:
-		return nil
-	case netpoll.Woken:
-		return errReadStopped
-	case netpoll.Expired:
-		if readable(s.conn) {
-			return nil // bytes came just as the deadline passed
-		}
-		return os.ErrDeadlineExceeded
-	}
-	if s.srv.poller != nil && s.connected && !s.noPark && !s.readStop.Load() {
-		return errParked
-	}
-	return waitReadable(s.conn)
-}
-
 // arm sets the read deadline for the next read.
 func (d *deadlineReader) arm() {
 	s := d.s
@@ -356,12 +283,13 @@ func (s *session) readLoop() error {
 			}
 		}
 		s.frames.countIn(f.Command)
-		s.beginFrame(s.inputBuffered() == 0 && !s.socketReadable())
+		s.beginFrame()
 		receipt, hasReceipt := f.Header.Lookup(frame.HdrReceipt)
 		if !hasReceipt {
 			receipt = nil
 		}
 		done, perr := s.handle(&f)
+		s.endFrame()
 		if perr != nil {
 			s.fail(perr, receipt)
 			s.endedByUs = true
@@ -443,49 +371,4 @@ func (s *session) cleanup() {
 		}
 		s.event(Disconnected, "", "")
 	}
-}
-
-// rawConn returns c's socket, or nil when c is not one.
-func rawConn(c net.Conn) syscall.RawConn {
-	sc, ok := vectorTarget(c).(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return rc
-}
-
-// peekReady is a RawConn read function that reports whether the socket
-// has bytes to read (or has ended, or failed: a read will tell), without
-// taking them.
-func peekReady(fd uintptr) bool {
-	var b [1]byte
-	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return err != syscall.EAGAIN && err != syscall.EINTR
-}
-
-// waitReadable waits until c has bytes to read (or has ended), without
-// reading them: it peeks at the socket when the poller says it is ready.
-// It honours c's read deadline. On a connection that is not a socket it
-// returns at once, and the caller just reads.
-func waitReadable(c net.Conn) error {
-	rc := rawConn(c)
-	if rc == nil {
-		return nil
-	}
-	return rc.Read(peekReady)
-}
-
-// readable reports whether c has bytes to read now (or has ended).
-func readable(c net.Conn) bool {
-	rc := rawConn(c)
-	if rc == nil {
-		return true
-	}
-	ready := false
-	rc.Control(func(fd uintptr) { ready = peekReady(fd) })
-	return ready
 }

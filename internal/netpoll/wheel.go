@@ -20,7 +20,12 @@ type wheel struct {
 	n     int                 // Waiters on the wheel
 }
 
-func ticks(t time.Time) int64 { return t.UnixNano() / int64(tick) }
+// epoch is what tick counts start from: a reading of the monotonic clock,
+// so that a step of the wall clock neither expires every wait at once nor
+// delays them.
+var epoch = time.Now()
+
+func ticks(t time.Time) int64 { return int64(t.Sub(epoch) / tick) }
 
 // add puts w on the wheel to expire at tick at (at least the next tick).
 func (wh *wheel) add(w *Waiter, at int64) {
