@@ -74,7 +74,7 @@ func (b *Memory) PublishAll(_ context.Context, ms []*Message) error {
 		d := locked[m.Destination]
 		switch {
 		case d == nil:
-			b.publishTopic(m)
+			b.publishTopic(m, nil) // queue locks are held: no origin
 		case len(d.held) == 0 && d.offer(m, nil):
 			b.unadmit(m.Size())
 		default:

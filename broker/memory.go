@@ -231,9 +231,7 @@ func (b *Memory) Publish(ctx context.Context, m *Message) error {
 		return fmt.Errorf("%w %q", ErrBadDestination, m.Destination)
 	}
 	if !strings.HasPrefix(m.Destination, QueuePrefix) {
-		m.origin = ctx.Value(OriginKey{})
-		b.publishTopic(m)
-		m.origin = nil
+		b.publishTopic(m, ctx.Value(OriginKey{}))
 		return nil
 	}
 	if IsPrivate(m.Destination) {
@@ -252,12 +250,16 @@ func (b *Memory) Publish(ctx context.Context, m *Message) error {
 }
 
 // publishTopic hands m to every subscriber of its destination and every
-// matching pattern subscription.
-func (b *Memory) publishTopic(m *Message) {
+// matching pattern subscription. The destination's own subscribers see
+// origin (Message.Origin) as no broker lock is held while they are called;
+// pattern subscribers, called under the pattern index's lock, do not.
+func (b *Memory) publishTopic(m *Message, origin any) {
 	if d := b.dest(m.Destination); d != nil {
+		m.origin = origin
 		for _, s := range *d.subs.Load() {
 			s.Subscriber.Deliver(s, m)
 		}
+		m.origin = nil
 	}
 	if !IsPrivate(m.Destination) {
 		b.matchPatterns(m)

@@ -129,15 +129,18 @@ func (m *Message) Encoded(v frame.Version) []byte {
 
 // OriginKey is the context key of a publisher's origin: a value the
 // memory broker hands to subscribers (Message.Origin) while it delivers a
-// topic message, inside Publish. A server puts its publishing session
-// there, so that a subscriber's session can leave its write to the
-// publisher, who makes all its subscribers' writes once, after its batch
-// of input (see package server). Subscribers must not keep it.
+// topic message inside Publish, holding no lock of its own, so that the
+// subscriber may do more than queue the message there: write it, even
+// call the broker. A server puts its publishing session there, so that a
+// subscriber's session can leave its write to the publisher, who makes
+// its subscribers' writes itself (see package server). Subscribers must
+// not keep it.
 type OriginKey struct{}
 
 // Origin returns the OriginKey value of the context m is being published
-// with, while a topic message is delivered inside Publish; nil otherwise
-// (queue messages, messages from an upstream broker, other brokers, and
-// PublishAll, which delivers with queue locks held). Publish sets it on m
+// with, while a topic message is delivered inside Publish to its
+// destination's own subscribers; nil otherwise (pattern subscribers, queue
+// messages, messages from an upstream broker, other brokers, and
+// PublishAll), where the broker may hold a lock. Publish sets it on m
 // itself: one *Message must not be published twice at once.
 func (m *Message) Origin() any { return m.origin }

@@ -67,75 +67,61 @@ func (s *session) socketReadable() bool {
 }
 
 // beginFrame marks the reader as handling a frame: deliveries may leave
-// their writes to it until flushPending. After maxBatchFrames frames, or
-// a frame that was the last input there was (endFrame), the writes are
-// made. Reader goroutine only.
-func (s *session) beginFrame() {
+// their writes to it until flushPending. last says that no more input is
+// there: then a subscriber not yet noted is written at once, inside the
+// delivery (which Message.Origin allows), as nothing would join its write
+// by waiting, and the rest right after the frame (endFrame). After
+// maxBatchFrames frames the writes are made whatever comes. Reader
+// goroutine only.
+func (s *session) beginFrame(last bool) {
 	if s.batchFrames >= maxBatchFrames {
 		s.flushPending()
 	}
 	s.batchFrames++
-	if s.inBatch {
+	if s.inBatch && s.lastFrame == last {
 		return
 	}
 	s.inBatch = true
 	s.fmu.Lock()
-	s.batching = true
+	s.batching, s.lastFrame = true, last
 	s.fmu.Unlock()
 }
 
-// endFrame is called once a frame is handled: if no more input is there,
-// nothing would join the writes by waiting, and they are made now.
+// endFrame is called once a frame is handled: after the last input there
+// was, the writes it left are made now.
 func (s *session) endFrame() {
-	if s.inBatch && s.inputBuffered() == 0 && !s.socketReadable() {
+	if s.inBatch && s.lastFrame {
 		s.flushPending()
 	}
 }
 
-// flushStall is how long a batch's writes may wait for its reader, which
-// may be held up in an application handler (a slow database, say): past
-// it, writer goroutines make them, so that a handler never holds up the
-// subscribers of what its session published before.
-const flushStall = 5 * time.Millisecond
+// What deferFlush says of a write it was offered.
+const (
+	flushRefused = iota // write it the usual way: a writer goroutine
+	flushLater          // s's reader writes it after its batch
+	flushNow            // the caller writes it now (flushDirect)
+)
 
 // deferFlush is offered the write of sub, whose writing the caller
-// claimed for a message s's reader publishes, and reports whether it took
-// it: noted for s's reader to make after its batch. It refuses if s's
-// reader is not handling input now (a handler's goroutine publishing in
-// the session's name later, say), as nobody would flush. Deliveries never
-// write here, inside the broker.
-func (s *session) deferFlush(sub *session) bool {
+// claimed for a message s's reader publishes. It notes sub for s's reader
+// to write after its batch; or says to write it now, if the batch is at
+// the last input there was; or refuses it if s's reader is not handling
+// input now (a handler's goroutine publishing in the session's name
+// later, say), as nobody would flush.
+func (s *session) deferFlush(sub *session) int {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	if !s.batching {
-		return false
-	}
-	if len(s.flushq) == 0 {
-		if s.stall == nil {
-			s.stall = time.AfterFunc(flushStall, s.flushStalled)
-		} else {
-			s.stall.Reset(flushStall)
-		}
+	switch {
+	case !s.batching:
+		return flushRefused
+	case s.lastFrame:
+		return flushNow
 	}
 	if s.flushq == nil {
 		s.flushq = flushqPool.get()
 	}
 	s.flushq = append(s.flushq, sub)
-	return true
-}
-
-// flushStalled hands the batch's writes to writer goroutines when the
-// reader has not made them within flushStall.
-func (s *session) flushStalled() {
-	s.fmu.Lock()
-	q := s.flushq
-	s.flushq = nil
-	s.fmu.Unlock()
-	for i, sub := range q {
-		go sub.writeLoop() // each holds its writing claim: the writer takes it on
-		q[i] = nil
-	}
-	flushqPool.put(q[:0])
+	return flushLater
 }
 
 var flushqPool = slicePool[*session]{initial: 16, max: 1 << 16}
@@ -148,13 +134,31 @@ func (s *session) flushPending() {
 	}
 	s.inBatch, s.batchFrames = false, 0
 	s.fmu.Lock()
-	s.batching = false
+	s.batching, s.lastFrame = false, false
 	q := s.flushq
 	s.flushq = nil
-	if s.stall != nil {
-		s.stall.Stop()
-	}
 	s.fmu.Unlock()
+	s.writeAll(q)
+}
+
+// flushBeforeApp writes what deliveries left to the reader before it calls
+// an application handler, which may take long (a database, a remote
+// service): the subscribers of what the session published before must not
+// wait for it. The batch goes on. Reader goroutine only.
+func (s *session) flushBeforeApp() {
+	if !s.inBatch {
+		return
+	}
+	s.fmu.Lock()
+	q := s.flushq
+	s.flushq = nil
+	s.fmu.Unlock()
+	s.writeAll(q)
+}
+
+// writeAll writes the queues of q's sessions (flushDirect), within
+// flushBudget when other cores could take a share, and gives q back.
+func (s *session) writeAll(q []*session) {
 	if len(q) == 0 {
 		flushqPool.put(q)
 		return

@@ -89,8 +89,14 @@ func (s *session) enqueueFrom(o outFrame, origin *session) bool {
 	if retired {
 		s.startOrWake(false) // so that the retired writer ends now, whoever writes next
 	}
-	if (start || retired) && origin != nil && origin.deferFlush(s) {
-		return true
+	if (start || retired) && origin != nil {
+		switch origin.deferFlush(s) {
+		case flushLater:
+			return true
+		case flushNow:
+			directBufs.put(s.flushDirect(directBufs.get()))
+			return true
+		}
 	}
 	if retired {
 		go s.writeLoop() // the writing is ours to hand on, not the retired writer's

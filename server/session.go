@@ -45,10 +45,10 @@ type session struct {
 
 	// Sessions whose writes this session's reader makes after its batch of
 	// input (flush.go), guarded by fmu.
-	fmu      sync.Mutex
-	batching bool
-	stall    *time.Timer // made at the first deferred write: flushStalled
-	flushq   []*session
+	fmu       sync.Mutex
+	batching  bool
+	lastFrame bool // the frame being handled was the last input there was
+	flushq    []*session
 
 	rc     syscall.RawConn // the socket, for writes that must not block; nil if not one
 	direct *directWrite    // made at the first such write; used by whoever holds the writing
@@ -283,7 +283,7 @@ func (s *session) readLoop() error {
 			}
 		}
 		s.frames.countIn(f.Command)
-		s.beginFrame()
+		s.beginFrame(s.inputBuffered() == 0 && !s.socketReadable())
 		receipt, hasReceipt := f.Header.Lookup(frame.HdrReceipt)
 		if !hasReceipt {
 			receipt = nil
