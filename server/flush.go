@@ -141,19 +141,55 @@ func (s *session) flushPending() {
 	s.writeAll(q)
 }
 
-// flushBeforeApp writes what deliveries left to the reader before it calls
-// an application handler, which may take long (a database, a remote
-// service): the subscribers of what the session published before must not
-// wait for it. The batch goes on. Reader goroutine only.
-func (s *session) flushBeforeApp() {
-	if !s.inBatch {
+// appStall is how long an application handler may run before the writes
+// its reader left for later are taken from it: a handler may wait on a
+// database or a remote service, and the subscribers of what its session
+// published before must not wait with it.
+const appStall = 10 * time.Millisecond
+
+// enterApp is called by the reader before it calls an application
+// handler: if writes are waiting for it, a timer hands them to writer
+// goroutines should the handler take longer than appStall (appStalled).
+// leaveApp is called when the handler returns. Reader goroutine only.
+func (s *session) enterApp() {
+	s.fmu.Lock()
+	s.inApp = true
+	if len(s.flushq) > 0 {
+		if s.stall == nil {
+			s.stall = time.AfterFunc(appStall, s.appStalled)
+		} else {
+			s.stall.Reset(appStall)
+		}
+	}
+	s.fmu.Unlock()
+}
+
+func (s *session) leaveApp() {
+	s.fmu.Lock()
+	s.inApp = false
+	if s.stall != nil {
+		s.stall.Stop()
+	}
+	s.fmu.Unlock()
+}
+
+// appStalled hands the writes waiting for a reader still in its
+// application handler to writer goroutines, each of which takes on its
+// session's writing claim.
+func (s *session) appStalled() {
+	s.fmu.Lock()
+	if !s.inApp {
+		s.fmu.Unlock()
 		return
 	}
-	s.fmu.Lock()
 	q := s.flushq
 	s.flushq = nil
 	s.fmu.Unlock()
-	s.writeAll(q)
+	for i, sub := range q {
+		go sub.writeLoop()
+		q[i] = nil
+	}
+	flushqPool.put(q[:0])
 }
 
 // writeAll writes the queues of q's sessions (flushDirect), within

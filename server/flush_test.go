@@ -81,8 +81,8 @@ func (a blockingApp) HandleSend(ctx context.Context, m *broker.Message) (bool, e
 }
 
 // A publisher's reader held up in an application handler does not hold up
-// the subscribers of what it published just before: it makes the writes it
-// had left for later before it calls the handler (flushBeforeApp).
+// the subscribers of what it published just before: after appStall,
+// writer goroutines make the writes it had left for later.
 func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)

@@ -27,10 +27,9 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 		if receipted {
 			ctx = WithReceipt(ctx)
 		}
-		if !strings.HasPrefix(dest, "/topic/") && !strings.HasPrefix(dest, broker.QueuePrefix) {
-			s.flushBeforeApp() // the handler may take long
-		}
+		s.enterApp() // the handler may take long: see appStall
 		handled, err := app.HandleSend(ctx, m)
+		s.leaveApp()
 		if handled {
 			return s.appError(err, dest)
 		}

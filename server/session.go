@@ -47,7 +47,9 @@ type session struct {
 	// input (flush.go), guarded by fmu.
 	fmu       sync.Mutex
 	batching  bool
-	lastFrame bool // the frame being handled was the last input there was
+	lastFrame bool        // the frame being handled was the last input there was
+	inApp     bool        // the reader is in an application handler
+	stall     *time.Timer // made at the first handler call with writes waiting: appStalled
 	flushq    []*session
 
 	rc     syscall.RawConn // the socket, for writes that must not block; nil if not one
