@@ -47,7 +47,16 @@ func TestHostilePatternFlood(t *testing.T) {
 		sub := connectTCP(t, s)
 		sub.Subscribe("perf", "/topic/perf")
 		publishRate(t, pub, "/topic/perf", 2000) // warm up
-		before := publishRate(t, pub, "/topic/perf", 20000)
+		// The best of three runs each side: one run on this shared VM
+		// varies by more than the factor the check allows.
+		best := func() float64 {
+			r := 0.0
+			for range 3 {
+				r = max(r, publishRate(t, pub, "/topic/perf", 20000))
+			}
+			return r
+		}
+		before := best()
 		var holders []*stomptest.Conn
 		defer func() {
 			for _, c := range append(holders, pub, sub) {
@@ -69,7 +78,7 @@ func TestHostilePatternFlood(t *testing.T) {
 		if n := counter(s.vars(t), "broker", "Patterns"); n != float64(sessions*per) {
 			t.Fatalf("%v pattern subscriptions, want %d", n, sessions*per)
 		}
-		after := publishRate(t, pub, "/topic/perf", 20000)
+		after := best()
 		if after < before/3 {
 			t.Errorf("publishing fell from %.0f/s to %.0f/s with %d patterns", before, after, sessions*per)
 		}
