@@ -250,6 +250,11 @@ func (s *session) flushDirect(buf []byte) []byte {
 		s.writerEnded()
 		return buf
 	case n < len(buf):
+		// What the socket did not take still counts against
+		// MaxQueuedBytes until the writer has written it.
+		s.mu.Lock()
+		s.queued += len(buf) - n
+		s.mu.Unlock()
 		go s.finishDirect(buf, n, batch, heads, qbuf, hb)
 		return directBufs.get()
 	}
@@ -272,6 +277,9 @@ func (s *session) flushDirect(buf []byte) []byte {
 func (s *session) finishDirect(buf []byte, n int, batch []outFrame, heads []byte, qbuf *queueBuf, hb *time.Timer) {
 	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
 	_, err := s.out.Write(buf[n:])
+	s.mu.Lock()
+	s.queued = max(s.queued-(len(buf)-n), 0) // a cut or the end may have zeroed it meanwhile
+	s.mu.Unlock()
 	directBufs.put(buf)
 	if err != nil {
 		s.logger().Debug("write failed", "err", err)

@@ -67,6 +67,9 @@ func TestDirectWriteHandsTheRestToAWriter(t *testing.T) {
 	if !handed {
 		t.Fatal("the write into a full socket completed: nothing was handed to a writer")
 	}
+	if q := s.queuedBytes(); q == 0 || q > len(wire) {
+		t.Fatalf("%d bytes counted as queued while the writer holds the rest of a %d-byte frame: want them within MaxQueuedBytes", q, len(wire))
+	}
 
 	// The peer reads: the heart-beats, then the frame, whole.
 	client.SetReadDeadline(time.Now().Add(10 * time.Second))
