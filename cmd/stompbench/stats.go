@@ -55,24 +55,25 @@ func (l *latencies) record(id int, d int64) {
 
 // takeInterval returns the latencies since the last call.
 func (l *latencies) takeInterval() *hdrhistogram.Histogram {
-	h := newHist()
-	for i := range l.shards {
-		s := &l.shards[i]
-		s.mu.Lock()
-		h.Merge(s.interval)
-		s.interval.Reset()
-		s.mu.Unlock()
-	}
-	return h
+	return l.merge(func(s *shard) *hdrhistogram.Histogram { return s.interval }, true)
 }
 
 // total returns every latency recorded.
 func (l *latencies) total() *hdrhistogram.Histogram {
+	return l.merge(func(s *shard) *hdrhistogram.Histogram { return s.all }, false)
+}
+
+// merge adds up the histogram pick chooses of each shard, with the shard's
+// lock held, resetting it afterwards if reset is set.
+func (l *latencies) merge(pick func(*shard) *hdrhistogram.Histogram, reset bool) *hdrhistogram.Histogram {
 	h := newHist()
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		h.Merge(s.all)
+		h.Merge(pick(s))
+		if reset {
+			pick(s).Reset()
+		}
 		s.mu.Unlock()
 	}
 	return h
