@@ -37,14 +37,23 @@ var directBufs = slicePool[byte]{initial: 4 << 10, max: maxDirect + 64<<10}
 // writes their deliveries left to it, however fast its input comes.
 const maxBatchFrames = 64
 
-// flushBeforeWait is called by the reader before each read of its socket.
-// If the socket has input already, and the batch is not at
+// flushBeforeWait is called by the reader before each wait for, or read
+// of, its socket. If the socket has input already, and the batch is not at
 // maxBatchFrames, the writes can wait for that input's deliveries to join
 // them, and it reports true; else it makes them now (flushPending) and
 // reports false. So under load a subscriber gets the messages of many
-// frames in one write, and when input pauses, at once. Reader goroutine
-// only.
+// frames in one write, and when input pauses, at once.
+//
+// A reader woken with others (a round) reads its socket once: after that
+// it leaves the round, whatever is there, and parks again to be woken in
+// the next one. So a round lasts as long as one read of each of its
+// sockets, and every subscriber gets what the whole round published for
+// it in one write. Reader goroutine only.
 func (s *session) flushBeforeWait() bool {
+	if s.round != nil && s.roundRead {
+		s.flushPending()
+		return false
+	}
 	if !s.inBatch {
 		return false
 	}
@@ -53,6 +62,14 @@ func (s *session) flushBeforeWait() bool {
 	}
 	s.flushPending()
 	return false
+}
+
+// beforeRead is called by the reader right before it reads its socket.
+func (s *session) beforeRead() {
+	s.flushBeforeWait()
+	if s.round != nil {
+		s.roundRead = true
+	}
 }
 
 // socketReadable reports whether the session's socket has input now (or
@@ -114,7 +131,7 @@ func (s *session) deferFlush(sub *session) int {
 	switch {
 	case !s.batching:
 		return flushRefused
-	case s.lastFrame:
+	case s.lastFrame && !s.round.Shared():
 		return flushNow
 	}
 	if s.flushq == nil {
@@ -127,18 +144,52 @@ func (s *session) deferFlush(sub *session) int {
 var flushqPool = slicePool[*session]{initial: 16, max: 1 << 16}
 
 // flushPending ends the reader's batch: it writes the queues of the
-// sessions deliveries left to it. Reader goroutine only.
+// sessions deliveries left to it; or, when it was woken with others (a
+// round) that have not finished yet, leaves them to the last of those,
+// which writes them with its own. So a subscriber whose messages come
+// from many publishers at once gets them in one write. Reader goroutine
+// only.
 func (s *session) flushPending() {
-	if !s.inBatch {
+	s.fmu.Lock()
+	r := s.round
+	if !s.inBatch && r == nil {
+		s.fmu.Unlock()
 		return
 	}
 	s.inBatch, s.batchFrames = false, 0
-	s.fmu.Lock()
 	s.batching, s.lastFrame = false, false
 	q := s.flushq
 	s.flushq = nil
+	s.round, s.roundRead = nil, false
 	s.fmu.Unlock()
+	if r != nil {
+		held, keep := r.Leave(func(h []any) []any {
+			for _, sub := range q {
+				h = append(h, sub)
+			}
+			return h
+		}, roundStalled)
+		if !keep {
+			clear(q)
+			flushqPool.put(q[:0])
+			return
+		}
+		if len(held) > 0 && q == nil {
+			q = flushqPool.get()
+		}
+		for _, x := range held {
+			q = append(q, x.(*session))
+		}
+	}
 	s.writeAll(q)
+}
+
+// roundStalled hands the writes a round held to writer goroutines, when
+// the round stalled: a reader of it waits on something.
+func roundStalled(held []any) {
+	for _, x := range held {
+		go x.(*session).writeLoop()
+	}
 }
 
 // appStall is how long an application handler may run before the writes
@@ -147,19 +198,25 @@ func (s *session) flushPending() {
 // published before must not wait with it.
 const appStall = 10 * time.Millisecond
 
-// enterApp is called by the reader before it calls an application
-// handler: if writes are waiting for it, a timer hands them to writer
-// goroutines should the handler take longer than appStall (appStalled).
-// leaveApp is called when the handler returns. Reader goroutine only.
+// enterApp is called by the reader before it calls code of the
+// application's (a handler, a hook), which may take long: if writes are
+// waiting for it, a timer hands them to writer goroutines should the code
+// take longer than appStall (appStalled); and its round, if any, need not
+// wait for it (Round.Block). leaveApp is called when that code returns.
+// Reader goroutine only.
 func (s *session) enterApp() {
 	s.fmu.Lock()
 	s.inApp = true
-	if len(s.flushq) > 0 {
+	if len(s.flushq) > 0 || s.round.Shared() {
 		if s.stall == nil {
 			s.stall = time.AfterFunc(appStall, s.appStalled)
 		} else {
 			s.stall.Reset(appStall)
 		}
+	}
+	if s.round != nil {
+		s.round.Block()
+		s.blockedIn = s.round
 	}
 	s.fmu.Unlock()
 }
@@ -170,12 +227,17 @@ func (s *session) leaveApp() {
 	if s.stall != nil {
 		s.stall.Stop()
 	}
+	if r := s.blockedIn; r != nil {
+		r.Unblock()
+		s.blockedIn = nil
+	}
 	s.fmu.Unlock()
 }
 
 // appStalled hands the writes waiting for a reader still in its
 // application handler to writer goroutines, each of which takes on its
-// session's writing claim.
+// session's writing claim; and takes the reader out of its round, so
+// that the round's other writes need not wait for it either.
 func (s *session) appStalled() {
 	s.fmu.Lock()
 	if !s.inApp {
@@ -184,12 +246,19 @@ func (s *session) appStalled() {
 	}
 	q := s.flushq
 	s.flushq = nil
+	r := s.round
+	s.round = nil // the reader, back from the handler, finds itself out of the round
 	s.fmu.Unlock()
 	for i, sub := range q {
 		go sub.writeLoop()
 		q[i] = nil
 	}
 	flushqPool.put(q[:0])
+	if r != nil {
+		if held, keep := r.Leave(func(h []any) []any { return h }, roundStalled); keep {
+			roundStalled(held)
+		}
+	}
 }
 
 // writeAll writes the queues of q's sessions (flushDirect), within

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
@@ -114,5 +115,58 @@ func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
 	pub.SendRaw(wire)
 	if f := sub.Expect(frame.MESSAGE); string(f.Body) != "before the stall" {
 		t.Fatalf("got %q", f.Body)
+	}
+}
+
+// Readers the poller wakes together (a round) leave their subscribers'
+// writes to the last of them to finish. One of them held up in an
+// application handler must hold up neither those writes nor the reading
+// of other sockets.
+func TestRoundDoesNotWaitForABlockedReader(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := server.New(server.Config{Broker: broker.NewMemory(), App: blockingApp{release}, Logger: quietLogger()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	const n = 20
+	sub := stomptest.DialTCP(t, ln.Addr().String())
+	sub.Connect()
+	sub.Subscribe("s", "/topic/round")
+	blocker := stomptest.DialTCP(t, ln.Addr().String())
+	blocker.Connect()
+	pubs := make([]*stomptest.Conn, n)
+	for i := range pubs {
+		pubs[i] = stomptest.DialTCP(t, ln.Addr().String())
+		pubs[i].Connect()
+	}
+	time.Sleep(100 * time.Millisecond) // all of them parked
+	// On one P the server's poller cannot run while this goroutine
+	// writes: it finds all of them ready at once, one round.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for wave := range 2 {
+		if wave == 0 {
+			blocker.SendText("/app/block", "")
+		}
+		for i, p := range pubs {
+			p.SendText("/topic/round", fmt.Sprint(wave, " ", i))
+		}
+		seen := map[string]bool{}
+		for range n {
+			f := sub.Expect(frame.MESSAGE)
+			seen[string(f.Body)] = true
+		}
+		for i := range pubs {
+			if b := fmt.Sprint(wave, " ", i); !seen[b] {
+				t.Fatalf("wave %d: no %q among %v", wave, b, seen)
+			}
+		}
 	}
 }

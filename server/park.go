@@ -18,8 +18,13 @@ import (
 // it stopped, as every piece of reader state is in the session.
 
 // resumeRead goes on reading after the poller ended a wait.
-func (s *session) resumeRead(why netpoll.Reason) {
+func (s *session) resumeRead(why netpoll.Reason, r *netpoll.Round) {
 	s.woke = why
+	if r != nil {
+		s.fmu.Lock()
+		s.round, s.roundRead = r, false
+		s.fmu.Unlock()
+	}
 	s.read()
 }
 

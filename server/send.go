@@ -27,7 +27,7 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 		if receipted {
 			ctx = WithReceipt(ctx)
 		}
-		s.enterApp() // the handler may take long: see appStall
+		s.enterApp()
 		handled, err := app.HandleSend(ctx, m)
 		s.leaveApp()
 		if handled {
@@ -37,6 +37,13 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 	ms, perr := s.route(m, receipted)
 	if perr != nil {
 		return perr
+	}
+	// A broker other than the in-memory one may wait (for RabbitMQ's
+	// confirm, say): as for a handler, nothing else waits with it.
+	_, inMemory := s.srv.cfg.Broker.(*broker.Memory)
+	if !inMemory {
+		s.enterApp()
+		defer s.leaveApp()
 	}
 	for _, m := range ms {
 		if err := s.srv.cfg.Broker.Publish(s.ctx, m); err != nil {
@@ -54,7 +61,10 @@ func (s *session) sendDestination(f *frame.Frame) (string, *ProtocolError) {
 		return "", perr
 	}
 	if h := s.srv.cfg.OnSend; h != nil {
-		if err := h(s.ctx, s.info, dest); err != nil {
+		s.enterApp()
+		err := h(s.ctx, s.info, dest)
+		s.leaveApp()
+		if err != nil {
 			s.logger().Info("send denied", "dest", dest, "err", err)
 			return "", denied("send to", dest, err)
 		}

@@ -51,6 +51,9 @@ type session struct {
 	inApp     bool        // the reader is in an application handler
 	stall     *time.Timer // made at the first handler call with writes waiting: appStalled
 	flushq    []*session
+	round     *netpoll.Round // the poller woke the reader with others (flushPending); nil once it left
+	roundRead bool           // the reader has read its socket in this round
+	blockedIn *netpoll.Round // the round told that the reader is in the application's code
 
 	rc     syscall.RawConn // the socket, for writes that must not block; nil if not one
 	direct *directWrite    // made at the first such write; used by whoever holds the writing
@@ -215,7 +218,7 @@ type deadlineReader struct {
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	if _, ws := d.r.(*wsReader); !ws {
-		d.s.flushBeforeWait() // before a read of the socket (a WebSocket's are in wsReader)
+		d.s.beforeRead() // a WebSocket's reads of the socket are in wsReader
 	}
 	d.arm()
 	return d.r.Read(p)

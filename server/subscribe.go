@@ -84,7 +84,10 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 		return protoErr("too many subscriptions", "a session may hold %d subscriptions (MaxSubscriptions)", max)
 	}
 	if h := s.srv.cfg.OnSubscribe; h != nil {
-		if err := h(s.ctx, s.info, dest); err != nil {
+		s.enterApp()
+		err := h(s.ctx, s.info, dest)
+		s.leaveApp()
+		if err != nil {
 			s.logger().Info("subscribe denied", "dest", dest, "err", err)
 			return denied("subscribe to", dest, err)
 		}
@@ -130,7 +133,9 @@ func (s *session) subscribeApp(sub *subscription, h frame.Header) (done bool, pe
 	if !ok {
 		return false, nil
 	}
+	s.enterApp()
 	handled, reply, err := app.HandleSubscribe(s.ctx, sub.dest, h)
+	s.leaveApp()
 	if !handled {
 		return false, nil
 	}

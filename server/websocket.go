@@ -171,7 +171,7 @@ type wsSocket struct{ w *wsReader }
 
 func (r wsSocket) Read(p []byte) (int, error) {
 	if r.w.s != nil {
-		r.w.s.flushBeforeWait()
+		r.w.s.beforeRead()
 	}
 	return r.w.conn.Read(p)
 }

@@ -5,6 +5,7 @@ package netpoll
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -21,6 +22,9 @@ type Poller struct {
 	byFD  map[int32]*Waiter // the waiting Waiters, by socket
 	wheel wheel
 	gen   uint32
+
+	file *os.File // the epoll descriptor, registered with Go's poller (run)
+	rc   syscall.RawConn
 }
 
 var (
@@ -48,7 +52,16 @@ func New() (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netpoll: epoll_create1: %w", err)
 	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("netpoll: epoll descriptor: %w", err)
+	}
 	p := &Poller{epfd: fd, byFD: make(map[int32]*Waiter)}
+	p.file = os.NewFile(uintptr(fd), "epoll") // pollable, as it is non-blocking
+	if p.rc, err = p.file.SyscallConn(); err != nil {
+		p.file.Close()
+		return nil, fmt.Errorf("netpoll: epoll descriptor: %w", err)
+	}
 	p.wheel.now = ticks(time.Now())
 	go p.run()
 	return p, nil
@@ -122,7 +135,7 @@ func (p *Poller) Wake(w *Waiter) bool {
 	}
 	p.mu.Unlock()
 	if ok {
-		go w.F(Woken)
+		go w.F(Woken, nil)
 	}
 	return ok
 }
@@ -145,27 +158,53 @@ func (p *Poller) detach(w *Waiter) {
 	w.waiting = false
 }
 
+// maxRound is the most Waiters one round ends (see Round).
+const maxRound = 1 << 14
+
 // run waits on the epoll set for the life of the process, waking Waiters
 // whose sockets are ready and, once a tick, those whose deadline passed.
+//
+// It does not block a thread in epoll_wait: the epoll descriptor is itself
+// registered with Go's poller, so run is a goroutine parked like any
+// reader, scheduled when the set has events. With few cores that is once
+// the goroutines it started before have run, so under load one wake-up
+// collects every socket that became ready meanwhile: one Round.
 func (p *Poller) run() {
 	events := make([]unix.EpollEvent, 256)
 	var ready []*Waiter
 	var reasons []Reason
+	wheelNow := p.wheel.now // as of the last loop, when run held the lock
+	nextTick := time.Time{}
+	roundTimer := time.NewTimer(time.Hour)
+	roundTimer.Stop()
 	for {
-		timeout := int(tick / time.Millisecond)
-		n, err := unix.EpollWait(p.epfd, events, timeout)
-		if err != nil && err != unix.EINTR {
-			panic(fmt.Sprintf("netpoll: epoll_wait: %v", err)) // a bad epfd: nothing can be waited on
+		if t := epoch.Add(time.Duration(wheelNow+1) * tick); !t.Equal(nextTick) {
+			nextTick = t
+			p.file.SetReadDeadline(t)
+		}
+		n := 0
+		err := p.rc.Read(func(fd uintptr) bool {
+			n, _ = unix.EpollWait(p.epfd, events, 0)
+			return n > 0
+		})
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			panic(fmt.Sprintf("netpoll: waiting on epoll: %v", err)) // a bad epfd: nothing can be waited on
 		}
 		ready, reasons = ready[:0], reasons[:0]
 		p.mu.Lock()
-		for _, ev := range events[:max(n, 0)] {
-			w := p.byFD[ev.Fd]
-			if w == nil || w.gen != uint32(ev.Pad) {
-				continue // a wait that was woken or expired first
+		for n > 0 {
+			for _, ev := range events[:n] {
+				w := p.byFD[ev.Fd]
+				if w == nil || w.gen != uint32(ev.Pad) {
+					continue // a wait that was woken or expired first
+				}
+				p.detach(w)
+				ready, reasons = append(ready, w), append(reasons, Readable)
 			}
-			p.detach(w)
-			ready, reasons = append(ready, w), append(reasons, Readable)
+			if n < len(events) || len(ready) >= maxRound {
+				break
+			}
+			n, _ = unix.EpollWait(p.epfd, events, 0) // there may be more
 		}
 		p.wheel.advance(ticks(time.Now()), func(w *Waiter) {
 			if p.byFD[w.fd] == w {
@@ -174,10 +213,18 @@ func (p *Poller) run() {
 			w.waiting = false
 			ready, reasons = append(ready, w), append(reasons, Expired)
 		})
+		wheelNow = p.wheel.now
 		p.mu.Unlock()
+		var r *Round
+		if len(ready) > 1 {
+			r = newRound(len(ready))
+		}
 		for i, w := range ready {
-			go w.F(reasons[i])
+			go w.F(reasons[i], r)
 		}
 		clear(ready) // let the Waiters go
+		if r != nil {
+			r.wait(roundTimer)
+		}
 	}
 }

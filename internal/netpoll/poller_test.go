@@ -39,7 +39,7 @@ func rawConn(t *testing.T, c syscall.Conn) syscall.RawConn {
 
 func newWaiter() (*Waiter, chan Reason) {
 	ch := make(chan Reason, 4)
-	return &Waiter{F: func(r Reason) { ch <- r }}, ch
+	return &Waiter{F: func(r Reason, _ *Round) { ch <- r }}, ch
 }
 
 func expect(t *testing.T, ch chan Reason, want Reason, within time.Duration) {
@@ -150,7 +150,7 @@ func TestManyWaitersEachWokenOnce(t *testing.T) {
 	for i := range n {
 		srv, cli := pair(t)
 		clients[i] = cli
-		ws[i].F = func(Reason) { ch <- i }
+		ws[i].F = func(Reason, *Round) { ch <- i }
 		if err := p.Wait(&ws[i], rawConn(t, srv), time.Time{}); err != nil {
 			t.Fatal(err)
 		}

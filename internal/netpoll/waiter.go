@@ -25,8 +25,9 @@ func (r Reason) String() string {
 // to use once F is set; it must not be copied after its first Wait. One
 // connection (one socket) has one Waiter for its life.
 type Waiter struct {
-	// F is called, on a goroutine of its own, once per Wait.
-	F func(Reason)
+	// F is called, on a goroutine of its own, once per Wait, with the
+	// Round of the wake-up (nil if it woke only this Waiter).
+	F func(Reason, *Round)
 
 	fd      int32
 	gen     uint32 // this wait's number, to tell a stale event from a live one
