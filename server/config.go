@@ -70,6 +70,8 @@ type Config struct {
 	// interval is the larger of the server's and the client's; zero on
 	// either side turns that direction off. A client silent for twice its
 	// interval is disconnected. Default: 10s each; negative turns off.
+	// HeartBeatSend is at least 100 ms, the resolution of the timing wheel
+	// the beats are sent from; they come up to that much early, never late.
 	HeartBeatSend, HeartBeatReceive time.Duration
 	// HeartBeatMax is the longest heart-beat interval the server accepts
 	// from a client: a CONNECT offering a slower one is refused, so a dead
@@ -148,6 +150,9 @@ func (c Config) withDefaults() Config {
 		c.HeartBeatMax = time.Minute
 	}
 	c.HeartBeatSend = defaultDuration(c.HeartBeatSend, 10*time.Second)
+	if c.HeartBeatSend > 0 && c.HeartBeatSend < minHeartBeat {
+		c.HeartBeatSend = minHeartBeat // the timing wheel's resolution (heartbeat.go)
+	}
 	c.HeartBeatReceive = defaultDuration(c.HeartBeatReceive, 10*time.Second)
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 10 * time.Second

@@ -61,12 +61,7 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 		c.Header.Add("user-name", info.User)
 	}
 	s.send(c)
-	s.hbOut.Store(int64(out))
-	if out > 0 {
-		s.mu.Lock()
-		s.hbTimer = time.AfterFunc(out, s.heartbeat)
-		s.mu.Unlock()
-	}
+	s.startHeartbeats(out)
 	s.logger().Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
 	s.event(Connected, "", "")
 	return nil

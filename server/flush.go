@@ -300,7 +300,6 @@ func (s *session) flushDirect(buf []byte) []byte {
 		return buf
 	}
 	batch, heads, qbuf := s.takeQueue()
-	hb := s.hbTimer
 	s.mu.Unlock()
 
 	for i := range batch {
@@ -324,10 +323,10 @@ func (s *session) flushDirect(buf []byte) []byte {
 		s.mu.Lock()
 		s.queued += len(buf) - n
 		s.mu.Unlock()
-		go s.finishDirect(buf, n, batch, heads, qbuf, hb)
+		go s.finishDirect(buf, n, batch, heads, qbuf)
 		return directBufs.get()
 	}
-	s.wrote(batch, hb, false) // counts frames by their heads: before heads go
+	s.wrote(batch) // counts frames by their heads: before heads go
 	releaseQueue(qbuf, batch, heads)
 	s.mu.Lock()
 	more := len(s.queue) > 0 || s.closing
@@ -343,7 +342,7 @@ func (s *session) flushDirect(buf []byte) []byte {
 
 // finishDirect is the writer of a session whose socket took only the first
 // n bytes of buf: it writes the rest, then goes on as the writer.
-func (s *session) finishDirect(buf []byte, n int, batch []outFrame, heads []byte, qbuf *queueBuf, hb *time.Timer) {
+func (s *session) finishDirect(buf []byte, n int, batch []outFrame, heads []byte, qbuf *queueBuf) {
 	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
 	_, err := s.out.Write(buf[n:])
 	s.mu.Lock()
@@ -357,7 +356,7 @@ func (s *session) finishDirect(buf []byte, n int, batch []outFrame, heads []byte
 		s.writerEnded()
 		return
 	}
-	s.wrote(batch, hb, false)
+	s.wrote(batch)
 	releaseQueue(qbuf, batch, heads)
 	s.writeLoop()
 }

@@ -4,7 +4,91 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stompbox/stompbox/internal/netpoll"
 )
+
+// Out-going heart-beats. A connected session that negotiated them has an
+// alarm on the poller's timing wheel (netpoll.Alarm), not a runtime timer:
+// a write only notes its time (lastWrite), and the alarm, when it goes
+// off, sends an end-of-line if nothing was written for the interval (less
+// the wheel's resolution: a beat may come up to one netpoll.Tick early,
+// never late), or sets itself for the rest of it. Without a poller
+// (Config.GoroutinePerConnection, or no epoll) a runtime timer does the
+// same.
+
+// minHeartBeat is the shortest interval the server offers to send
+// heart-beats at (Config.HeartBeatSend): one turn of the wheel.
+const minHeartBeat = netpoll.Tick
+
+// hbEpoch is what lastWrite counts from: a reading of the monotonic clock.
+var hbEpoch = time.Now()
+
+// startHeartbeats arms the first beat, at CONNECT.
+func (s *session) startHeartbeats(out time.Duration) {
+	s.hbOut.Store(int64(out))
+	if out <= 0 {
+		return
+	}
+	s.lastWrite.Store(int64(time.Since(hbEpoch)))
+	s.hbAlarm.F = s.heartbeatDue
+	s.armHeartbeat(out)
+}
+
+// armHeartbeat sets the alarm to go off in d (within one Tick before, on
+// the wheel), unless heart-beats have stopped.
+func (s *session) armHeartbeat(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.hbStopped:
+	case s.srv.poller != nil:
+		s.srv.poller.SetAlarm(&s.hbAlarm, time.Now().Add(d-netpoll.Tick))
+	case s.hbTimer == nil:
+		s.hbTimer = time.AfterFunc(d, s.heartbeatDue)
+	default:
+		s.hbTimer.Reset(d)
+	}
+}
+
+// stopHeartbeats keeps the alarm from going off again: the writer ended.
+func (s *session) stopHeartbeats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hbStopped = true
+	if s.hbTimer != nil {
+		s.hbTimer.Stop()
+	}
+	if s.srv.poller != nil && s.hbAlarm.F != nil {
+		s.srv.poller.StopAlarm(&s.hbAlarm)
+	}
+}
+
+// heartbeatDue runs when the alarm goes off: it beats if nothing was
+// written for the interval (within the wheel's resolution), or sets the
+// alarm for the rest of it.
+func (s *session) heartbeatDue() {
+	out := s.heartbeatOut()
+	quiet := time.Since(hbEpoch) - time.Duration(s.lastWrite.Load())
+	slack := time.Duration(0)
+	if s.srv.poller != nil {
+		slack = netpoll.Tick
+	}
+	if quiet < out-slack {
+		s.armHeartbeat(out - quiet)
+		return
+	}
+	s.armHeartbeat(out)
+	s.heartbeat()
+}
+
+// wroteAt notes that bytes went to the client now: no heart-beat is due
+// for an interval.
+func (s *session) wroteAt() {
+	if s.hbOut.Load() > 0 {
+		s.lastWrite.Store(int64(time.Since(hbEpoch)))
+	}
+}
 
 // parseHeartBeat parses a heart-beat header value "cx,cy" in milliseconds.
 // An absent header means "0,0".

@@ -236,8 +236,7 @@ func (s *session) heartbeat() {
 // whole queue into one vectored write until the queue is empty, and, once
 // the session is closing and the queue is empty, sends the transport's
 // close, half-closes the connection, and gives back queue messages that
-// were never written. Heart-beats come from hbTimer, reset after each
-// write.
+// were never written. Heart-beats come from an alarm (heartbeat.go).
 func (s *session) writeLoop() {
 	var (
 		batch  []outFrame
@@ -263,7 +262,7 @@ func (s *session) writeLoop() {
 		}
 		s.lingering = false
 		batch, heads, qbuf = s.takeQueue()
-		closing, code, hb := s.closing, s.closeCode, s.hbTimer
+		closing, code := s.closing, s.closeCode
 		if len(batch) == 0 && !closing {
 			releaseQueue(qbuf, batch, heads)
 			if idle {
@@ -296,7 +295,7 @@ func (s *session) writeLoop() {
 				return
 			}
 			linger.Reset(writerLinger)
-			s.wrote(batch, hb, closing)
+			s.wrote(batch)
 			releaseQueue(qbuf, batch, heads)
 			batch, heads, qbuf = nil, nil, nil
 		}
@@ -309,12 +308,10 @@ func (s *session) writeLoop() {
 	}
 }
 
-// wrote is what follows a batch's write: the heart-beat timer restarts
-// (unless closing), and the batch is settled and counted.
-func (s *session) wrote(batch []outFrame, hb *time.Timer, closing bool) {
-	if hb != nil && !closing {
-		hb.Reset(s.heartbeatOut())
-	}
+// wrote is what follows a batch's write: no heart-beat is due for an
+// interval, and the batch is settled and counted.
+func (s *session) wrote(batch []outFrame) {
+	s.wroteAt()
 	s.written(batch)
 	s.frames.countOut(batch)
 }
@@ -375,11 +372,7 @@ func releaseQueue(qbuf *queueBuf, batch []outFrame, heads []byte) {
 // writerEnded is the end of the session's last writer: reads stop, the
 // heart-beat timer too, and the session may finish.
 func (s *session) writerEnded() {
-	s.mu.Lock()
-	if s.hbTimer != nil {
-		s.hbTimer.Stop()
-	}
-	s.mu.Unlock()
+	s.stopHeartbeats()
 	s.stopReading()
 	close(s.writerDone)
 }

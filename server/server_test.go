@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -348,13 +349,15 @@ func TestWebSocketProtocolError(t *testing.T) {
 }
 
 func TestHeartBeats(t *testing.T) {
-	cfg := server.Config{HeartBeatSend: 50 * time.Millisecond, HeartBeatReceive: 100 * time.Millisecond}
+	cfg := server.Config{HeartBeatSend: 20 * time.Millisecond, HeartBeatReceive: 100 * time.Millisecond}
 	transports(t, cfg, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
 		// The server sends EOLs when idle; the client keeps sending its own
-		// and stays connected past several intervals.
+		// and stays connected past several intervals. The server offers
+		// no faster than its timing wheel turns (100 ms), whatever the
+		// configuration says.
 		c := dial()
 		c.Send(frame.New(frame.CONNECT, "accept-version", "1.2", "heart-beat", "100,50"))
-		if hb := c.Expect(frame.CONNECTED).Header.Get("heart-beat"); hb != "50,100" {
+		if hb := c.Expect(frame.CONNECTED).Header.Get("heart-beat"); hb != "100,100" {
 			t.Fatalf("heart-beat %q", hb)
 		}
 		stop := make(chan struct{})
@@ -380,6 +383,80 @@ func TestHeartBeats(t *testing.T) {
 		// A silent client is closed after twice the interval.
 		c.ExpectClosed()
 	})
+}
+
+// Heart-beats fill silences only: while messages flow, none is sent; once
+// they stop, the beats come.
+func TestHeartBeatsOnlyWhenQuiet(t *testing.T) {
+	// From the poller's timing wheel, and from a runtime timer without it.
+	for _, perConn := range []bool{false, true} {
+		t.Run(fmt.Sprint("GoroutinePerConnection=", perConn), func(t *testing.T) {
+			heartBeatsOnlyWhenQuiet(t, server.Config{HeartBeatSend: 500 * time.Millisecond, GoroutinePerConnection: perConn})
+		})
+	}
+}
+
+func heartBeatsOnlyWhenQuiet(t *testing.T, cfg server.Config) {
+	addr := start(t, cfg).tcp
+	sub := stomptest.DialTCP(t, addr)
+	sub.Send(frame.New(frame.CONNECT, "accept-version", "1.2", "heart-beat", "0,500"))
+	if hb := sub.Expect(frame.CONNECTED).Header.Get("heart-beat"); !strings.HasPrefix(hb, "500,") {
+		t.Fatalf("CONNECTED heart-beat %q", hb)
+	}
+	sub.Subscribe("s", "/topic/hb")
+	pub := stomptest.DialTCP(t, addr)
+	pub.Connect()
+
+	beats := make(chan int, 16) // how many EOLs came between frames, per phase
+	frames := make(chan int, 16)
+	next := make(chan struct{})
+	go func() {
+		raw := sub.Raw()
+		buf := make([]byte, 4096)
+		inFrame, n, f := false, 0, 0
+		for {
+			raw.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+			m, err := raw.Read(buf)
+			for _, b := range buf[:m] {
+				switch {
+				case inFrame && b == 0:
+					inFrame = false
+					f++
+				case inFrame:
+				case b == '\n' || b == '\r':
+					n++
+				default:
+					inFrame = true
+				}
+			}
+			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				close(beats)
+				return
+			}
+			select {
+			case <-next:
+				beats <- n
+				frames <- f
+				n, f = 0, 0
+			default:
+			}
+		}
+	}()
+	// Busy: a message every 25 ms for 1.5 s, three intervals.
+	for i := range 60 {
+		pub.SendText("/topic/hb", fmt.Sprint(i))
+		time.Sleep(25 * time.Millisecond)
+	}
+	next <- struct{}{}
+	if n, f := <-beats, <-frames; n != 0 || f != 60 {
+		t.Fatalf("while messages flowed: %d heart-beats and %d frames, want 0 and 60", n, f)
+	}
+	// Quiet for three intervals.
+	time.Sleep(1500 * time.Millisecond)
+	next <- struct{}{}
+	if n := <-beats; n < 2 {
+		t.Fatalf("quiet for three intervals: %d heart-beats, want 2 or more", n)
+	}
 }
 
 // A client that stops reading is cut off at its queue limit; publishers and

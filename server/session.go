@@ -61,6 +61,7 @@ type session struct {
 	acks      acks          // unacknowledged messages
 	ver       atomic.Uint32 // frame.Version once connected
 	hbOut     atomic.Int64  // negotiated server-to-client interval
+	lastWrite atomic.Int64  // when bytes last went to the client, since hbEpoch (heartbeat.go)
 	hbIn      time.Duration // negotiated client-to-server interval
 	seq       atomic.Uint64 // message-id counter
 	readStop  atomic.Bool   // the writer has finished; reads must end soon
@@ -76,10 +77,12 @@ type session struct {
 	orphans   []outFrame // ack:auto queue messages a slow-consumer cut discarded
 	closing   bool
 	closeCode uint16
-	writing   bool        // a writer is running (writeLoop), or a reader writes for us (flush.go)
-	lingering bool        // the writer waits for more (writerLinger)
-	writerGen int         // counts writers retired while lingering
-	hbTimer   *time.Timer // sends a heart-beat after a quiet interval, once connected
+	writing   bool          // a writer is running (writeLoop), or a reader writes for us (flush.go)
+	lingering bool          // the writer waits for more (writerLinger)
+	writerGen int           // counts writers retired while lingering
+	hbAlarm   netpoll.Alarm // goes off when a heart-beat may be due (heartbeat.go)
+	hbTimer   *time.Timer   // the same, without a poller
+	hbStopped bool          // the writer ended: no more heart-beats
 
 	wake       chan struct{} // wakes a writer that waits for more (writerLinger)
 	writerDone chan struct{} // closed by the last writer, once the session is closing

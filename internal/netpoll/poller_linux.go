@@ -140,6 +140,26 @@ func (p *Poller) Wake(w *Waiter) bool {
 	return ok
 }
 
+// SetAlarm makes the poller call a.F within one Tick after at, unless it
+// is set again or stopped first. Setting an alarm that is set moves it.
+func (p *Poller) SetAlarm(a *Alarm, at time.Time) {
+	if a.w.F == nil {
+		a.w.F = func(Reason, *Round) { a.F() } // once per Alarm
+		a.w.alarm = true
+	}
+	p.mu.Lock()
+	p.wheel.remove(&a.w)
+	p.wheel.add(&a.w, ticks(at)+1)
+	p.mu.Unlock()
+}
+
+// StopAlarm keeps a from going off (if it has not yet).
+func (p *Poller) StopAlarm(a *Alarm) {
+	p.mu.Lock()
+	p.wheel.remove(&a.w)
+	p.mu.Unlock()
+}
+
 // Waiting returns how many Waiters wait.
 func (p *Poller) Waiting() int {
 	p.mu.Lock()
@@ -171,7 +191,7 @@ const maxRound = 1 << 14
 // collects every socket that became ready meanwhile: one Round.
 func (p *Poller) run() {
 	events := make([]unix.EpollEvent, 256)
-	var ready []*Waiter
+	var ready, alarms []*Waiter
 	var reasons []Reason
 	wheelNow := p.wheel.now // as of the last loop, when run held the lock
 	nextTick := time.Time{}
@@ -207,6 +227,10 @@ func (p *Poller) run() {
 			n, _ = unix.EpollWait(p.epfd, events, 0) // there may be more
 		}
 		p.wheel.advance(ticks(time.Now()), func(w *Waiter) {
+			if w.alarm {
+				alarms = append(alarms, w)
+				return
+			}
 			if p.byFD[w.fd] == w {
 				delete(p.byFD, w.fd)
 			}
@@ -223,6 +247,11 @@ func (p *Poller) run() {
 			go w.F(reasons[i], r)
 		}
 		clear(ready) // let the Waiters go
+		for i, w := range alarms {
+			go w.F(Expired, nil)
+			alarms[i] = nil
+		}
+		alarms = alarms[:0]
 		if r != nil {
 			r.wait(roundTimer)
 		}

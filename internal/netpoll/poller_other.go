@@ -24,3 +24,7 @@ func (p *Poller) Wait(w *Waiter, rc syscall.RawConn, deadline time.Time) error {
 func (p *Poller) Wake(w *Waiter) bool { return false }
 
 func (p *Poller) Waiting() int { return 0 }
+
+func (p *Poller) SetAlarm(a *Alarm, at time.Time) {}
+
+func (p *Poller) StopAlarm(a *Alarm) {}

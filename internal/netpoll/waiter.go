@@ -33,6 +33,7 @@ type Waiter struct {
 	gen     uint32 // this wait's number, to tell a stale event from a live one
 	waiting bool   // between Wait and the call of F; guarded by the Poller's mu
 	added   bool   // the socket is in the epoll set (re-armed with MOD after)
+	alarm   bool   // an Alarm's: on the wheel only
 
 	// The timing wheel's list of a slot, when the wait has a deadline.
 	expires    int64 // in ticks
