@@ -164,6 +164,9 @@ func (s *session) settle(f *frame.Frame, ack bool) *ProtocolError {
 	if !ok {
 		return protoErr("unknown ack id", "%s names %q, which is not a message awaiting acknowledgement in this session", f.Command, frame.Truncate(string(raw)))
 	}
+	if s.enterBroker() {
+		defer s.leaveApp()
+	}
 	if ack {
 		for _, p := range settled {
 			if p.m.Upstream != nil {

@@ -71,7 +71,7 @@ type Config struct {
 	// either side turns that direction off. A client silent for twice its
 	// interval is disconnected. Default: 10s each; negative turns off.
 	// HeartBeatSend is at least 100 ms, the resolution of the timing wheel
-	// the beats are sent from; they come up to that much early, never late.
+	// the beats are sent from (beats come up to 150 ms early).
 	HeartBeatSend, HeartBeatReceive time.Duration
 	// HeartBeatMax is the longest heart-beat interval the server accepts
 	// from a client: a CONNECT offering a slower one is refused, so a dead
@@ -149,6 +149,7 @@ func (c Config) withDefaults() Config {
 	if c.HeartBeatMax <= 0 {
 		c.HeartBeatMax = time.Minute
 	}
+	c.HeartBeatMax = max(c.HeartBeatMax, minHeartBeat)
 	c.HeartBeatSend = defaultDuration(c.HeartBeatSend, 10*time.Second)
 	if c.HeartBeatSend > 0 && c.HeartBeatSend < minHeartBeat {
 		c.HeartBeatSend = minHeartBeat // the timing wheel's resolution (heartbeat.go)

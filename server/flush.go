@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/stompbox/stompbox/broker"
 )
 
 // Flush after read. A publisher's reader that delivers a topic message to
@@ -44,11 +46,14 @@ const maxBatchFrames = 64
 // reports false. So under load a subscriber gets the messages of many
 // frames in one write, and when input pauses, at once.
 //
-// A reader woken with others (a round) reads its socket once: after that
-// it leaves the round, whatever is there, and parks again to be woken in
-// the next one. So a round lasts as long as one read of each of its
-// sockets, and every subscriber gets what the whole round published for
-// it in one write. Reader goroutine only.
+// A reader woken with others (a round) reads its socket once: before it
+// waits for or reads its socket again, it leaves the round, and then
+// parks if nothing more came (to be woken in a later round), or goes on
+// reading outside the round (the rest of a frame, say). So a round lasts
+// about as long as one read of each of its sockets, and a subscriber gets
+// what the readers of a round published for it in one write (unless one
+// of them blocked, and the round's writes were made before it was over).
+// Reader goroutine only.
 func (s *session) flushBeforeWait() bool {
 	if s.round != nil && s.roundRead {
 		s.flushPending()
@@ -174,12 +179,21 @@ func (s *session) flushPending() {
 			flushqPool.put(q[:0])
 			return
 		}
-		if len(held) > 0 && q == nil {
-			q = flushqPool.get()
+		if len(held) > 0 {
+			s.writeHeld(q, held)
+			return
 		}
-		for _, x := range held {
-			q = append(q, x.(*session))
-		}
+	}
+	s.writeAll(q)
+}
+
+// writeHeld writes the queues of q's sessions and of those a round held.
+func (s *session) writeHeld(q []*session, held []any) {
+	if q == nil {
+		q = flushqPool.get()
+	}
+	for _, x := range held {
+		q = append(q, x.(*session))
 	}
 	s.writeAll(q)
 }
@@ -199,26 +213,32 @@ func roundStalled(held []any) {
 const appStall = 10 * time.Millisecond
 
 // enterApp is called by the reader before it calls code of the
-// application's (a handler, a hook), which may take long: if writes are
-// waiting for it, a timer hands them to writer goroutines should the code
-// take longer than appStall (appStalled); and its round, if any, need not
-// wait for it (Round.Block). leaveApp is called when that code returns.
-// Reader goroutine only.
+// application's (a handler, a hook), or a broker that may wait, which may
+// take long: if writes are waiting for it, a timer hands them to writer
+// goroutines should the code take longer than appStall (appStalled). Its
+// round, if any, neither waits for it nor holds writes for it
+// (Round.Block): if nobody else in the round runs, the writes the round
+// holds are made now. leaveApp is called when that code returns. Reader
+// goroutine only.
 func (s *session) enterApp() {
 	s.fmu.Lock()
 	s.inApp = true
-	if len(s.flushq) > 0 || s.round.Shared() {
+	if len(s.flushq) > 0 {
 		if s.stall == nil {
 			s.stall = time.AfterFunc(appStall, s.appStalled)
 		} else {
 			s.stall.Reset(appStall)
 		}
 	}
+	var held []any
 	if s.round != nil {
-		s.round.Block()
+		held = s.round.Block()
 		s.blockedIn = s.round
 	}
 	s.fmu.Unlock()
+	if len(held) > 0 {
+		s.writeHeld(nil, held)
+	}
 }
 
 func (s *session) leaveApp() {
@@ -234,10 +254,20 @@ func (s *session) leaveApp() {
 	s.fmu.Unlock()
 }
 
+// enterBroker is enterApp before a call into the broker, unless the broker
+// is the in-memory one, which never waits; it reports whether it was, and
+// leaveApp is then due after the call.
+func (s *session) enterBroker() bool {
+	if _, inMemory := s.srv.cfg.Broker.(*broker.Memory); inMemory {
+		return false
+	}
+	s.enterApp()
+	return true
+}
+
 // appStalled hands the writes waiting for a reader still in its
 // application handler to writer goroutines, each of which takes on its
-// session's writing claim; and takes the reader out of its round, so
-// that the round's other writes need not wait for it either.
+// session's writing claim.
 func (s *session) appStalled() {
 	s.fmu.Lock()
 	if !s.inApp {
@@ -246,19 +276,12 @@ func (s *session) appStalled() {
 	}
 	q := s.flushq
 	s.flushq = nil
-	r := s.round
-	s.round = nil // the reader, back from the handler, finds itself out of the round
 	s.fmu.Unlock()
 	for i, sub := range q {
 		go sub.writeLoop()
 		q[i] = nil
 	}
 	flushqPool.put(q[:0])
-	if r != nil {
-		if held, keep := r.Leave(func(h []any) []any { return h }, roundStalled); keep {
-			roundStalled(held)
-		}
-	}
 }
 
 // writeAll writes the queues of q's sessions (flushDirect), within

@@ -170,3 +170,51 @@ func TestRoundDoesNotWaitForABlockedReader(t *testing.T) {
 		}
 	}
 }
+
+// The last reader of a round to run goes into a handler that does not
+// return: the writes the round holds for the others are made anyway, at
+// once, not when (or if) the handler returns.
+func TestRoundHoldsNoWritesForAReaderInAHandler(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := server.New(server.Config{Broker: broker.NewMemory(), App: blockingApp{release}, Logger: quietLogger()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	const n = 8
+	sub := stomptest.DialTCP(t, ln.Addr().String())
+	sub.Connect()
+	sub.Subscribe("s", "/topic/round")
+	blocker := stomptest.DialTCP(t, ln.Addr().String())
+	blocker.Connect()
+	pubs := make([]*stomptest.Conn, n)
+	for i := range pubs {
+		pubs[i] = stomptest.DialTCP(t, ln.Addr().String())
+		pubs[i].Connect()
+	}
+	time.Sleep(100 * time.Millisecond) // all of them parked
+	// One round (see TestRoundDoesNotWaitForABlockedReader), in which the
+	// blocker has the most to do before its handler: it is likely the
+	// last to run when it blocks.
+	restore := runtime.GOMAXPROCS(1)
+	var burst []byte
+	for range 60 {
+		burst = frame.AppendFrame(burst, frame.New(frame.SEND, "destination", "/topic/nobody"), frame.V1_2)
+	}
+	burst = frame.AppendFrame(burst, frame.New(frame.SEND, "destination", "/app/block"), frame.V1_2)
+	blocker.SendRaw(burst)
+	for i, p := range pubs {
+		p.SendText("/topic/round", fmt.Sprint(i))
+	}
+	runtime.GOMAXPROCS(restore)
+	for range n {
+		sub.Expect(frame.MESSAGE)
+	}
+}

@@ -11,15 +11,20 @@ import (
 // Out-going heart-beats. A connected session that negotiated them has an
 // alarm on the poller's timing wheel (netpoll.Alarm), not a runtime timer:
 // a write only notes its time (lastWrite), and the alarm, when it goes
-// off, sends an end-of-line if nothing was written for the interval (less
-// the wheel's resolution: a beat may come up to one netpoll.Tick early,
-// never late), or sets itself for the rest of it. Without a poller
+// off, sends an end-of-line if nothing was written for the interval, or
+// sets itself for the rest of it. The alarm is set hbSlack before the
+// beat is due, as it goes off up to a tick after its time (half a tick
+// more while the poller waits on a busy round): beats come up to 150 ms
+// early, and late only when the poller is overloaded. Without a poller
 // (Config.GoroutinePerConnection, or no epoll) a runtime timer does the
-// same.
+// same, on time.
 
 // minHeartBeat is the shortest interval the server offers to send
 // heart-beats at (Config.HeartBeatSend): one turn of the wheel.
 const minHeartBeat = netpoll.Tick
+
+// hbSlack is how long before a beat is due its alarm is set.
+const hbSlack = netpoll.Tick + netpoll.Tick/2
 
 // hbEpoch is what lastWrite counts from: a reading of the monotonic clock.
 var hbEpoch = time.Now()
@@ -31,11 +36,10 @@ func (s *session) startHeartbeats(out time.Duration) {
 		return
 	}
 	s.lastWrite.Store(int64(time.Since(hbEpoch)))
-	s.hbAlarm.F = s.heartbeatDue
 	s.armHeartbeat(out)
 }
 
-// armHeartbeat sets the alarm to go off in d (within one Tick before, on
+// armHeartbeat sets the alarm to go off in d (up to hbSlack before, on
 // the wheel), unless heart-beats have stopped.
 func (s *session) armHeartbeat(d time.Duration) {
 	s.mu.Lock()
@@ -43,7 +47,10 @@ func (s *session) armHeartbeat(d time.Duration) {
 	switch {
 	case s.hbStopped:
 	case s.srv.poller != nil:
-		s.srv.poller.SetAlarm(&s.hbAlarm, time.Now().Add(d-netpoll.Tick))
+		if s.hbAlarm.F == nil {
+			s.hbAlarm.F = s.heartbeatDue
+		}
+		s.srv.poller.SetAlarm(&s.hbAlarm, time.Now().Add(d-hbSlack))
 	case s.hbTimer == nil:
 		s.hbTimer = time.AfterFunc(d, s.heartbeatDue)
 	default:
@@ -65,14 +72,15 @@ func (s *session) stopHeartbeats() {
 }
 
 // heartbeatDue runs when the alarm goes off: it beats if nothing was
-// written for the interval (within the wheel's resolution), or sets the
-// alarm for the rest of it.
+// written for the interval (less hbSlack), or sets the alarm for the rest
+// of it. It may run once after heart-beats stopped (the poller had taken
+// the alarm off its wheel); heartbeat then finds the session closing.
 func (s *session) heartbeatDue() {
 	out := s.heartbeatOut()
 	quiet := time.Since(hbEpoch) - time.Duration(s.lastWrite.Load())
 	slack := time.Duration(0)
 	if s.srv.poller != nil {
-		slack = netpoll.Tick
+		slack = hbSlack
 	}
 	if quiet < out-slack {
 		s.armHeartbeat(out - quiet)

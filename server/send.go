@@ -38,11 +38,7 @@ func (s *session) onSend(f *frame.Frame) *ProtocolError {
 	if perr != nil {
 		return perr
 	}
-	// A broker other than the in-memory one may wait (for RabbitMQ's
-	// confirm, say): as for a handler, nothing else waits with it.
-	_, inMemory := s.srv.cfg.Broker.(*broker.Memory)
-	if !inMemory {
-		s.enterApp()
+	if s.enterBroker() {
 		defer s.leaveApp()
 	}
 	for _, m := range ms {
@@ -176,6 +172,9 @@ func isUserDestination(dest string) bool {
 func (s *session) sendToUser(ur broker.UserRouter, m *broker.Message, strict bool) *ProtocolError {
 	user, ud, _ := splitUserDestination(m.Destination)
 	m.Destination = ud
+	if s.enterBroker() {
+		defer s.leaveApp()
+	}
 	reached, err := ur.PublishUser(s.ctx, user, m)
 	if err != nil {
 		return s.publishError(err, UserPrefix+"/"+user+ud)

@@ -108,7 +108,12 @@ func (s *session) onSubscribe(f *frame.Frame) *ProtocolError {
 	}
 	// Registered before the broker can deliver, so an ACK always finds it.
 	s.subs[sub.bs.ID] = sub
-	if err := s.srv.cfg.Broker.Subscribe(s.ctx, sub.bs); err != nil {
+	waits := s.enterBroker()
+	err := s.srv.cfg.Broker.Subscribe(s.ctx, sub.bs)
+	if waits {
+		s.leaveApp()
+	}
+	if err != nil {
 		delete(s.subs, sub.bs.ID)
 		switch {
 		case errors.Is(err, broker.ErrBadDestination):
@@ -188,7 +193,12 @@ func (s *session) unsubscribe(sub *subscription) {
 	if sub.app {
 		return
 	}
-	if err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub.bs); err != nil {
+	waits := s.enterBroker()
+	err := s.srv.cfg.Broker.Unsubscribe(s.ctx, sub.bs)
+	if waits {
+		s.leaveApp()
+	}
+	if err != nil {
 		s.logger().Error("unsubscribe failed", "dest", sub.bs.Destination, "err", err)
 	}
 	s.requeue(s.acks.dropSubscription(sub))

@@ -132,6 +132,9 @@ func (s *session) checkPending(f *frame.Frame) *ProtocolError {
 // publishBatch publishes ms all or nothing when the broker can
 // (broker.Batcher), else one by one.
 func (s *session) publishBatch(ms []*broker.Message) error {
+	if s.enterBroker() {
+		defer s.leaveApp()
+	}
 	if b, ok := s.srv.cfg.Broker.(broker.Batcher); ok {
 		return b.PublishAll(s.ctx, ms)
 	}

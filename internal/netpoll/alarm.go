@@ -1,7 +1,8 @@
 package netpoll
 
 // Tick is the resolution of the poller's timing wheel: a wait's deadline,
-// or an alarm, fires within one Tick after its time.
+// or an alarm, fires within one Tick after its time (and half a Tick more
+// while the poller waits for a round).
 const Tick = tick
 
 // An Alarm is a function the poller calls at a time, from its timing
@@ -11,7 +12,9 @@ const Tick = tick
 // after its first Set.
 type Alarm struct {
 	// F is called on a goroutine of its own, once per Set that is not
-	// stopped (or set again) first.
+	// stopped (or set again) first; or after a Stop or Set that came as
+	// the poller was taking the alarm off its wheel to call it. F must
+	// allow for that.
 	F func()
 
 	w Waiter // its place on the wheel

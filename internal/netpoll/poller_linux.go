@@ -58,6 +58,11 @@ func New() (*Poller, error) {
 	}
 	p := &Poller{epfd: fd, byFD: make(map[int32]*Waiter)}
 	p.file = os.NewFile(uintptr(fd), "epoll") // pollable, as it is non-blocking
+	if err := p.file.SetReadDeadline(time.Time{}); err != nil {
+		// Go's poller would not take it: run could not wait on it.
+		p.file.Close()
+		return nil, fmt.Errorf("netpoll: epoll descriptor not pollable: %w", err)
+	}
 	if p.rc, err = p.file.SyscallConn(); err != nil {
 		p.file.Close()
 		return nil, fmt.Errorf("netpoll: epoll descriptor: %w", err)
@@ -188,15 +193,27 @@ const maxRound = 1 << 14
 // registered with Go's poller, so run is a goroutine parked like any
 // reader, scheduled when the set has events. With few cores that is once
 // the goroutines it started before have run, so under load one wake-up
-// collects every socket that became ready meanwhile: one Round.
+// collects every socket that became ready meanwhile: one Round, which run
+// waits for before it looks again.
 func (p *Poller) run() {
 	events := make([]unix.EpollEvent, 256)
-	var ready, alarms []*Waiter
+	var ready []*Waiter
 	var reasons []Reason
 	wheelNow := p.wheel.now // as of the last loop, when run held the lock
 	nextTick := time.Time{}
 	roundTimer := time.NewTimer(time.Hour)
 	roundTimer.Stop()
+	var expired []*Waiter
+	onTick := func() { // the wheel's work while run waits for a round
+		p.mu.Lock()
+		expired = p.expire(expired[:0])
+		wheelNow = p.wheel.now
+		p.mu.Unlock()
+		for i, w := range expired {
+			go w.F(Expired, nil)
+			expired[i] = nil
+		}
+	}
 	for {
 		if t := epoch.Add(time.Duration(wheelNow+1) * tick); !t.Equal(nextTick) {
 			nextTick = t
@@ -226,17 +243,7 @@ func (p *Poller) run() {
 			}
 			n, _ = unix.EpollWait(p.epfd, events, 0) // there may be more
 		}
-		p.wheel.advance(ticks(time.Now()), func(w *Waiter) {
-			if w.alarm {
-				alarms = append(alarms, w)
-				return
-			}
-			if p.byFD[w.fd] == w {
-				delete(p.byFD, w.fd)
-			}
-			w.waiting = false
-			ready, reasons = append(ready, w), append(reasons, Expired)
-		})
+		expired = p.expire(expired[:0])
 		wheelNow = p.wheel.now
 		p.mu.Unlock()
 		var r *Round
@@ -247,13 +254,25 @@ func (p *Poller) run() {
 			go w.F(reasons[i], r)
 		}
 		clear(ready) // let the Waiters go
-		for i, w := range alarms {
-			go w.F(Expired, nil)
-			alarms[i] = nil
+		for i, w := range expired {
+			go w.F(Expired, nil) // alone: an alarm, or a wait whose deadline passed
+			expired[i] = nil
 		}
-		alarms = alarms[:0]
 		if r != nil {
-			r.wait(roundTimer)
+			r.wait(roundTimer, onTick)
 		}
 	}
+}
+
+// expire advances the wheel to now and appends to list the Waiters whose
+// deadline passed, and the Alarms due. p.mu is held.
+func (p *Poller) expire(list []*Waiter) []*Waiter {
+	p.wheel.advance(ticks(time.Now()), func(w *Waiter) {
+		if !w.alarm && p.byFD[w.fd] == w {
+			delete(p.byFD, w.fd)
+		}
+		w.waiting = false
+		list = append(list, w)
+	})
+	return list
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // roundStall is how long the poller waits for a round in which none of
-// its goroutines leaves: longer than a slice of the garbage collector's
-// work on a single core, which stops every goroutine for 10 ms and more.
+// its goroutines leaves before it gives up on the round: one of them is
+// waiting on something that did not say so (Block).
 const roundStall = 50 * time.Millisecond
 
 // A Round is the Waiters one wake-up of the poller ended together: the
@@ -19,13 +19,16 @@ const roundStall = 50 * time.Millisecond
 //
 // The poller waits for a round before it starts the next, so that a round
 // is the sockets that became ready while the one before ran, and no round
-// is starved by later ones. It waits until every goroutine of the round
-// has left or says it is blocked (Block: in code that may wait on
-// something, such as an application's handler), or until the round
-// stalls: roundStall passes in which nobody left. Then Leave's stalled
-// function gets the items held, and the round holds no more. Goroutines
-// that merely wait their turn for a busy CPU do not stall a round, as
-// others leave meanwhile.
+// is starved by later ones. A goroutine that is about to run code that may
+// wait (an application's handler, a call to a remote broker) says so with
+// Block: the poller does not wait for it, and the round holds nobody's
+// items for it either. Whoever leaves or blocks while every other
+// goroutine still in the round is blocked gets what the round holds. So
+// items wait only for goroutines that run, or wait their turn to.
+//
+// A goroutine may still wait without saying so. Should roundStall pass
+// with none leaving, the poller gives up on the round: Leave's stalled
+// function gets the items held, and the round holds no more.
 type Round struct {
 	live    atomic.Int32 // goroutines that have not left
 	mu      sync.Mutex
@@ -47,23 +50,24 @@ func newRound(n int) *Round {
 // A nil Round is not shared.
 func (r *Round) Shared() bool { return r != nil && r.live.Load() > 1 }
 
-// Leave ends the caller's part in the round. If others are still in it,
+// Leave ends the caller's part in the round. If others still run in it,
 // the round holds the caller's items (add appends them to the list it is
-// given) and Leave returns nil, false. If the caller is the last, Leave
-// returns what the round holds, and true: the caller does its own items
-// and these. If the round stalled, Leave returns nil, true: the caller
-// does its own. Should the round stall while it holds items, stalled is
-// called with them, on the poller's goroutine: it must not wait.
+// given) and Leave returns nil, false. Else the caller is the last, or the
+// others are blocked: Leave returns what the round holds, and true, and
+// the caller does its own items and these. If the round stalled, Leave
+// returns nil, true: the caller does its own. Should the round stall
+// while it holds items, stalled is called with them, on the poller's
+// goroutine: it must not wait.
 func (r *Round) Leave(add func([]any) []any, stalled func([]any)) (held []any, keep bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.left++
 	live := r.live.Add(-1)
-	r.checkQuiet(live)
 	switch {
 	case r.broken:
 		return nil, true
-	case live == 0:
+	case live <= r.blocked:
+		r.checkQuiet()
 		held, r.held = r.held, nil
 		return held, true
 	}
@@ -73,12 +77,19 @@ func (r *Round) Leave(add func([]any) []any, stalled func([]any)) (held []any, k
 }
 
 // Block says that the caller, still in the round, is about to run code
-// that may wait: the poller need not wait for it. Unblock says it is back.
-func (r *Round) Block() {
+// that may wait: the poller need not wait for it. If every other
+// goroutine of the round is blocked too (or has left), Block returns what
+// the round holds: the caller does those items now, as nobody else would
+// until the blocked ones come back. Unblock says the caller is back.
+func (r *Round) Block() (held []any) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.blocked++
-	r.checkQuiet(r.live.Load())
-	r.mu.Unlock()
+	if live := r.live.Load(); live <= r.blocked {
+		r.checkQuiet()
+		held, r.held = r.held, nil
+	}
+	return held
 }
 
 // Unblock ends a Block.
@@ -88,44 +99,51 @@ func (r *Round) Unblock() {
 	r.mu.Unlock()
 }
 
-// checkQuiet lets the poller go on once no goroutine of the round runs.
-// r.mu is held.
-func (r *Round) checkQuiet(live int32) {
-	if live <= r.blocked && r.quiet != nil {
+// checkQuiet lets the poller go on: nothing of the round runs. r.mu is
+// held.
+func (r *Round) checkQuiet() {
+	if r.quiet != nil {
 		close(r.quiet)
 		r.quiet = nil
 	}
 }
 
-// wait returns once nothing of the round runs, or it stalled; t is the
-// poller's timer, stopped.
-func (r *Round) wait(t *time.Timer) {
+// wait returns once nothing of the round runs, or it stalled. Meanwhile
+// it calls tick every Tick/2, for the timing wheel; t is the poller's
+// timer, stopped.
+func (r *Round) wait(t *time.Timer, tick func()) {
 	r.mu.Lock()
 	q, seen := r.quiet, r.left
 	r.mu.Unlock()
 	if q == nil {
 		return
 	}
+	waited := time.Duration(0)
 	for {
-		t.Reset(roundStall)
+		t.Reset(Tick / 2)
 		select {
 		case <-q:
 			t.Stop()
 			return
 		case <-t.C:
 		}
+		tick()
+		waited += Tick / 2
 		r.mu.Lock()
-		if r.quiet == nil {
+		switch {
+		case r.quiet == nil:
 			r.mu.Unlock()
 			return
-		}
-		if r.left != seen {
-			seen = r.left
+		case r.left != seen:
+			seen, waited = r.left, 0
+			r.mu.Unlock()
+			continue
+		case waited < roundStall:
 			r.mu.Unlock()
 			continue
 		}
 		r.broken = true
-		r.checkQuiet(0)
+		r.checkQuiet()
 		held, stalled := r.held, r.onStall
 		r.held = nil
 		r.mu.Unlock()

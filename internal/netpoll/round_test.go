@@ -37,7 +37,7 @@ func TestRoundLastLeaverGetsTheItems(t *testing.T) {
 		t.Fatalf("last: got %v, %v; want [a b c], true", held, keep)
 	}
 	done := make(chan struct{})
-	go func() { r.wait(time.NewTimer(time.Hour)); close(done) }()
+	go func() { r.wait(time.NewTimer(time.Hour), func() {}); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(time.Second):
@@ -50,21 +50,35 @@ func TestRoundLastLeaverGetsTheItems(t *testing.T) {
 }
 
 // The poller does not wait for a goroutine that says it is blocked, and
-// the round's items still go to the last to leave.
-func TestRoundBlockedGoroutineLetsThePollerGoOn(t *testing.T) {
-	r := newRound(2)
+// the round holds nothing for it: the one that blocks last, or leaves
+// while the rest are blocked, gets what the round holds.
+func TestRoundHoldsNothingForBlockedGoroutines(t *testing.T) {
+	r := newRound(3)
 	r.Leave(hold("a"), noStall)
-	r.Block()
+	if held := r.Block(); held != nil {
+		t.Fatalf("blocked with another still running: got %v, want nothing", held)
+	}
+	// The third leaves while the second is blocked: it does both.
+	held, keep := r.Leave(hold("b"), noStall)
+	if !keep || !slices.Equal(held, []any{"a"}) {
+		t.Fatalf("leaving beside a blocked one: got %v, %v; want [a], true", held, keep)
+	}
 	done := make(chan struct{})
-	go func() { r.wait(time.NewTimer(time.Hour)); close(done) }()
+	go func() { r.wait(time.NewTimer(time.Hour), func() {}); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(time.Second):
 		t.Fatal("the poller waits for a blocked goroutine")
 	}
 	r.Unblock()
-	if held, keep := r.Leave(hold("b"), noStall); !keep || !slices.Equal(held, []any{"a"}) {
-		t.Fatalf("last: got %v, %v; want [a], true", held, keep)
+	if held, keep := r.Leave(hold("c"), noStall); !keep || held != nil {
+		t.Fatalf("last: got %v, %v; want nothing, true", held, keep)
+	}
+
+	r = newRound(2)
+	r.Leave(hold("a"), noStall)
+	if held := r.Block(); !slices.Equal(held, []any{"a"}) {
+		t.Fatalf("the last to run blocked: got %v, want [a]", held)
 	}
 }
 
@@ -75,7 +89,7 @@ func TestRoundStallHandsOnTheItems(t *testing.T) {
 	got := make(chan []any, 1)
 	r.Leave(hold("a"), func(held []any) { got <- held })
 	start := time.Now()
-	r.wait(time.NewTimer(time.Hour)) // the second never leaves in time
+	r.wait(time.NewTimer(time.Hour), func() {}) // the second never leaves in time
 	if d := time.Since(start); d < roundStall {
 		t.Fatalf("the poller gave up after %v, before roundStall (%v)", d, roundStall)
 	}
@@ -106,7 +120,7 @@ func TestRoundThatProgressesDoesNotStall(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	r.wait(time.NewTimer(time.Hour))
+	r.wait(time.NewTimer(time.Hour), func() {})
 	if d := time.Since(start); d < n*roundStall/2 {
 		t.Fatalf("the poller went on after %v, before the round ended", d)
 	}

@@ -26,7 +26,10 @@ func (r Reason) String() string {
 // connection (one socket) has one Waiter for its life.
 type Waiter struct {
 	// F is called, on a goroutine of its own, once per Wait, with the
-	// Round of the wake-up (nil if it woke only this Waiter).
+	// Round of the wake-up (nil if it woke only this Waiter). F must
+	// leave a non-nil Round (Round.Leave) once it has done what the
+	// wake-up was for, and say when it blocks (Round.Block): the poller
+	// waits for the round, up to roundStall without progress.
 	F func(Reason, *Round)
 
 	fd      int32
