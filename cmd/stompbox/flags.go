@@ -105,7 +105,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Int64Var(&o.maxHistory, "max-history-bytes", 8<<30, "bytes of chat lines (names and text) the history keeps; past it new lines are refused")
 	fs.IntVar(&c.MaxTransactions, "max-transactions", 16, "open transactions per session")
 	fs.IntVar(&c.MaxTransactionBytes, "max-transaction-bytes", 4<<20, "bytes held by a session's open transactions")
-	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats; 0 turns them off")
+	fs.DurationVar(&c.HeartBeatSend, "heartbeat-send", 10*time.Second, "how often the server offers to send heart-beats (at least 100ms); 0 turns them off")
 	fs.DurationVar(&c.HeartBeatReceive, "heartbeat-receive", 10*time.Second, "how often the server asks clients for heart-beats; 0 turns that off")
 	fs.DurationVar(&c.HeartBeatMax, "heartbeat-max", time.Minute, "slowest client heart-beat accepted")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 10*time.Second, "how long a connection may take to send CONNECT")
