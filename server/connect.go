@@ -60,7 +60,7 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	if info.User != "" {
 		c.Header.Add("user-name", info.User)
 	}
-	s.send(c)
+	s.reply(c)
 	s.startHeartbeats(out)
 	s.logger().Info("session connected", "version", v.String(), "heartbeat_out", out, "heartbeat_in", in, "transport", s.t.name())
 	s.event(Connected, "", "")

@@ -111,6 +111,13 @@ func (s *session) send(f *frame.Frame) bool {
 	return s.enqueue(outFrame{head: frame.AppendFrame(nil, f, s.version()), text: true})
 }
 
+// reply is send for the reader, while it handles a frame: the write is
+// made with the batch's others (flush.go), not by a writer goroutine
+// started, and lingering, for one reply.
+func (s *session) reply(f *frame.Frame) bool {
+	return s.enqueueFrom(outFrame{head: frame.AppendFrame(nil, f, s.version()), text: true}, s)
+}
+
 // fail sends the ERROR frame for err (past the queue limit, as the last
 // frame) and closes the session once it is written. Later frames are
 // dropped. It is safe to call from any goroutine, more than once.

@@ -13,8 +13,10 @@ import (
 
 // goroutinesSettle waits up to 6 s (a writer lingers 2 s after its last
 // write) for the goroutine count to be at most limit, and returns it.
-func goroutinesSettle(limit int) int {
-	deadline := time.Now().Add(6 * time.Second)
+func goroutinesSettle(limit int) int { return goroutinesSettleWithin(limit, 6*time.Second) }
+
+func goroutinesSettleWithin(limit int, d time.Duration) int {
+	deadline := time.Now().Add(d)
 	n := runtime.NumGoroutine()
 	for n > limit && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -62,6 +64,24 @@ func TestIdleSessionsHoldNoGoroutine(t *testing.T) {
 			}
 		}
 		waitSessions(t, e, 0)
+	})
+}
+
+// The reader writes its own replies (CONNECTED, RECEIPT) with the rest of
+// its batch: no writer goroutine is started for them, which would linger
+// for writerLinger (2 s) after each.
+func TestRepliesStartNoWriter(t *testing.T) {
+	const n = 40
+	transports(t, server.Config{}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
+		base := runtime.NumGoroutine()
+		for range n {
+			c := dial()
+			c.Connect()
+			c.Subscribe("s", "/topic/replies") // with a receipt
+		}
+		if got := goroutinesSettleWithin(base+4, time.Second); got > base+4 {
+			t.Fatalf("%d goroutines a second after %d sessions got their replies, %d before: writers linger for the replies", got, n, base)
+		}
 	})
 }
 

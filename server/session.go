@@ -297,14 +297,14 @@ func (s *session) readLoop() error {
 			receipt = nil
 		}
 		done, perr := s.handle(&f)
+		if perr == nil && hasReceipt {
+			s.reply(frame.New(frame.RECEIPT, frame.HdrReceiptID, string(receipt)))
+		}
 		s.endFrame()
 		if perr != nil {
 			s.fail(perr, receipt)
 			s.endedByUs = true
 			return perr
-		}
-		if hasReceipt {
-			s.send(frame.New(frame.RECEIPT, frame.HdrReceiptID, string(receipt)))
 		}
 		if done {
 			s.endedByUs = true
