@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/stompbox/stompbox/broker"
@@ -415,25 +414,4 @@ type directWrite struct {
 	n   int
 	err error
 	fn  func(fd uintptr) bool
-}
-
-func (w *directWrite) write(fd uintptr) bool {
-	for w.n < len(w.b) {
-		m, err := syscall.Write(int(fd), w.b[w.n:])
-		if m > 0 {
-			w.n += m
-		}
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			return true // the rest is a writer's
-		case err != nil:
-			w.err = err
-			return true
-		case m <= 0:
-			return true
-		}
-	}
-	return true // never wait here
 }

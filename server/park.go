@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/stompbox/stompbox/internal/netpoll"
@@ -95,28 +94,6 @@ func (s *session) waitInput() error {
 		return errParked
 	}
 	return waitReadable(s.conn)
-}
-
-// rawConn returns c's socket, or nil when c is not one.
-func rawConn(c net.Conn) syscall.RawConn {
-	sc, ok := vectorTarget(c).(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return rc
-}
-
-// peekReady is a RawConn read function that reports whether the socket
-// has bytes to read (or has ended, or failed: a read will tell), without
-// taking them.
-func peekReady(fd uintptr) bool {
-	var b [1]byte
-	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return err != syscall.EAGAIN && err != syscall.EINTR
 }
 
 // waitReadable waits until c has bytes to read (or has ended), without
