@@ -81,28 +81,51 @@ func (a blockingApp) HandleSend(ctx context.Context, m *broker.Message) (bool, e
 	return true, nil
 }
 
-// A publisher's reader held up in an application handler does not hold up
-// the subscribers of what it published just before: after appStall,
-// writer goroutines make the writes it had left for later.
-func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
+// startBlocking starts a server over TCP whose application holds every
+// SEND to /app/block until the test ends, and returns its address.
+func startBlocking(t *testing.T) string {
 	release := make(chan struct{})
-	defer close(release)
-	b := broker.NewMemory()
-	srv := server.New(server.Config{Broker: b, App: blockingApp{release}, Logger: quietLogger()})
+	srv := server.New(server.Config{Broker: broker.NewMemory(), App: blockingApp{release}, Logger: quietLogger()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	defer func() {
+	t.Cleanup(func() {
+		close(release)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}()
-	sub := stomptest.DialTCP(t, ln.Addr().String())
+	})
+	return ln.Addr().String()
+}
+
+// dialRound connects a subscriber of /topic/round, a client to block in
+// the handler, and n publishers, and waits for them to park.
+func dialRound(t *testing.T, addr string, n int) (sub, blocker *stomptest.Conn, pubs []*stomptest.Conn) {
+	sub = stomptest.DialTCP(t, addr)
+	sub.Connect()
+	sub.Subscribe("s", "/topic/round")
+	blocker = stomptest.DialTCP(t, addr)
+	blocker.Connect()
+	pubs = make([]*stomptest.Conn, n)
+	for i := range pubs {
+		pubs[i] = stomptest.DialTCP(t, addr)
+		pubs[i].Connect()
+	}
+	time.Sleep(100 * time.Millisecond) // all of them parked
+	return sub, blocker, pubs
+}
+
+// A publisher's reader held up in an application handler does not hold up
+// the subscribers of what it published just before: after appStall,
+// writer goroutines make the writes it had left for later.
+func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
+	addr := startBlocking(t)
+	sub := stomptest.DialTCP(t, addr)
 	sub.Connect()
 	sub.Subscribe("s", "/topic/stall")
-	pub := stomptest.DialTCP(t, ln.Addr().String())
+	pub := stomptest.DialTCP(t, addr)
 	pub.Connect()
 	// One write: the first SEND is handled with the second already
 	// buffered, so its delivery waits for the end of the batch, which the
@@ -123,31 +146,9 @@ func TestStalledReaderDoesNotHoldUpSubscribers(t *testing.T) {
 // application handler must hold up neither those writes nor the reading
 // of other sockets.
 func TestRoundDoesNotWaitForABlockedReader(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	srv := server.New(server.Config{Broker: broker.NewMemory(), App: blockingApp{release}, Logger: quietLogger()})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
+	addr := startBlocking(t)
 	const n = 20
-	sub := stomptest.DialTCP(t, ln.Addr().String())
-	sub.Connect()
-	sub.Subscribe("s", "/topic/round")
-	blocker := stomptest.DialTCP(t, ln.Addr().String())
-	blocker.Connect()
-	pubs := make([]*stomptest.Conn, n)
-	for i := range pubs {
-		pubs[i] = stomptest.DialTCP(t, ln.Addr().String())
-		pubs[i].Connect()
-	}
-	time.Sleep(100 * time.Millisecond) // all of them parked
+	sub, blocker, pubs := dialRound(t, addr, n)
 	// On one P the server's poller cannot run while this goroutine
 	// writes: it finds all of them ready at once, one round.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
@@ -175,31 +176,9 @@ func TestRoundDoesNotWaitForABlockedReader(t *testing.T) {
 // return: the writes the round holds for the others are made anyway, at
 // once, not when (or if) the handler returns.
 func TestRoundHoldsNoWritesForAReaderInAHandler(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	srv := server.New(server.Config{Broker: broker.NewMemory(), App: blockingApp{release}, Logger: quietLogger()})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
+	addr := startBlocking(t)
 	const n = 8
-	sub := stomptest.DialTCP(t, ln.Addr().String())
-	sub.Connect()
-	sub.Subscribe("s", "/topic/round")
-	blocker := stomptest.DialTCP(t, ln.Addr().String())
-	blocker.Connect()
-	pubs := make([]*stomptest.Conn, n)
-	for i := range pubs {
-		pubs[i] = stomptest.DialTCP(t, ln.Addr().String())
-		pubs[i].Connect()
-	}
-	time.Sleep(100 * time.Millisecond) // all of them parked
+	sub, blocker, pubs := dialRound(t, addr, n)
 	// One round (see TestRoundDoesNotWaitForABlockedReader), in which the
 	// blocker has the most to do before its handler: it is likely the
 	// last to run when it blocks.

@@ -16,6 +16,19 @@ func hold(items ...any) func([]any) []any {
 
 func noStall(held []any) { panic("stalled") }
 
+// waitReturns fails the test with why unless the poller's wait for r
+// returns within a second.
+func waitReturns(t *testing.T, r *Round, why string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { r.wait(time.NewTimer(time.Hour), func() {}); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal(why)
+	}
+}
+
 // The last to leave a round gets what those before it left, and the
 // poller's wait ends with it.
 func TestRoundLastLeaverGetsTheItems(t *testing.T) {
@@ -36,13 +49,7 @@ func TestRoundLastLeaverGetsTheItems(t *testing.T) {
 	if !keep || !slices.Equal(held, []any{"a", "b", "c"}) {
 		t.Fatalf("last: got %v, %v; want [a b c], true", held, keep)
 	}
-	done := make(chan struct{})
-	go func() { r.wait(time.NewTimer(time.Hour), func() {}); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		t.Fatal("the poller still waits for a round everyone left")
-	}
+	waitReturns(t, r, "the poller still waits for a round everyone left")
 	var nilRound *Round
 	if nilRound.Shared() {
 		t.Fatal("a nil round is shared")
@@ -63,13 +70,7 @@ func TestRoundHoldsNothingForBlockedGoroutines(t *testing.T) {
 	if !keep || !slices.Equal(held, []any{"a"}) {
 		t.Fatalf("leaving beside a blocked one: got %v, %v; want [a], true", held, keep)
 	}
-	done := make(chan struct{})
-	go func() { r.wait(time.NewTimer(time.Hour), func() {}); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		t.Fatal("the poller waits for a blocked goroutine")
-	}
+	waitReturns(t, r, "the poller waits for a blocked goroutine")
 	r.Unblock()
 	if held, keep := r.Leave(hold("c"), noStall); !keep || held != nil {
 		t.Fatalf("last: got %v, %v; want nothing, true", held, keep)
@@ -83,15 +84,20 @@ func TestRoundHoldsNothingForBlockedGoroutines(t *testing.T) {
 }
 
 // A round in which nobody leaves for roundStall hands what it holds to
-// the stalled function, and those who leave later keep their own.
+// the stalled function, and those who leave later keep their own. The
+// timing wheel turns meanwhile.
 func TestRoundStallHandsOnTheItems(t *testing.T) {
 	r := newRound(2)
 	got := make(chan []any, 1)
 	r.Leave(hold("a"), func(held []any) { got <- held })
 	start := time.Now()
-	r.wait(time.NewTimer(time.Hour), func() {}) // the second never leaves in time
+	ticks := 0
+	r.wait(time.NewTimer(time.Hour), func() { ticks++ }) // the second never leaves in time
 	if d := time.Since(start); d < roundStall {
 		t.Fatalf("the poller gave up after %v, before roundStall (%v)", d, roundStall)
+	}
+	if ticks == 0 {
+		t.Fatal("the timing wheel did not turn while the poller waited")
 	}
 	select {
 	case held := <-got:
