@@ -93,8 +93,8 @@ type Config struct {
 	// Requests without an Origin header (non-browser clients) are allowed.
 	AllowedOrigins []string
 	// GoroutinePerConnection keeps a goroutine reading each connection
-	// for its whole life. By default (false) a connected session with
-	// nothing to read holds no goroutine, no stack and no read buffer: its
+	// for its whole life. By default (false) a session with nothing to
+	// read (before CONNECT too) holds no goroutine, no stack and no read buffer: its
 	// socket waits on the process's epoll instance (Linux; elsewhere this
 	// is always true in effect), and a goroutine starts when bytes come.
 	// That saves about 8 KiB per idle connection for an epoll_ctl and a

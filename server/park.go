@@ -9,7 +9,7 @@ import (
 	"github.com/stompbox/stompbox/internal/netpoll"
 )
 
-// Parking. A connected session with nothing to read does not keep a
+// Parking. A session with nothing to read does not keep a
 // goroutine blocked in a read: its reader returns errParked from the frame
 // reader's wait, hands the socket to the process's poller (parkRead) and
 // ends. The poller starts resumeRead when bytes come, when the heart-beat
@@ -28,14 +28,17 @@ func (s *session) resumeRead(why netpoll.Reason, r *netpoll.Round) {
 }
 
 // parkRead hands the idle socket to the poller, with the deadline by which
-// the client must send something (a heart-beat at least), and reports
-// whether it did.
+// the client must send something (CONNECT before it is connected, then a
+// heart-beat at least), and reports whether it did.
 func (s *session) parkRead() bool {
 	if s.rc == nil {
 		return false
 	}
 	var deadline time.Time
-	if s.hbIn > 0 {
+	switch {
+	case !s.connected:
+		deadline = s.connectBy
+	case s.hbIn > 0:
 		deadline = time.Now().Add(2 * s.hbIn)
 	}
 	if w, ok := s.src.(*wsReader); ok {
@@ -70,9 +73,9 @@ func (s *session) inputBuffered() int {
 // poller, holding no goroutine.
 var errParked = errors.New("server: waiting on the poller")
 
-// waitInput waits until the socket has bytes to read. A connected session
-// with a poller does not wait: it returns errParked, and reading resumes
-// where it left off once the poller says why it woke.
+// waitInput waits until the socket has bytes to read. A session with a
+// poller does not wait: it returns errParked, and reading resumes where it
+// left off once the poller says why it woke.
 func (s *session) waitInput() error {
 	if s.flushBeforeWait() {
 		return nil // more input is there already: read it first
@@ -90,7 +93,7 @@ func (s *session) waitInput() error {
 		}
 		return os.ErrDeadlineExceeded
 	}
-	if s.srv.poller != nil && s.connected && !s.noPark && !s.readStop.Load() {
+	if s.srv.poller != nil && !s.noPark && !s.readStop.Load() {
 		return errParked
 	}
 	return waitReadable(s.conn)

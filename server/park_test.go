@@ -85,6 +85,29 @@ func TestRepliesStartNoWriter(t *testing.T) {
 	})
 }
 
+// A connection that has not sent CONNECT yet waits on the poller too, and
+// the wheel still closes it after ConnectTimeout.
+func TestUnconnectedSessionsHoldNoGoroutine(t *testing.T) {
+	const n = 40
+	transports(t, server.Config{ConnectTimeout: 1500 * time.Millisecond}, func(t *testing.T, e *env, dial func() *stomptest.Conn) {
+		base := runtime.NumGoroutine()
+		conns := make([]*stomptest.Conn, n)
+		for i := range conns {
+			conns[i] = dial()
+		}
+		waitSessions(t, e, n)
+		if got := goroutinesSettleWithin(base+4, time.Second); got > base+4 {
+			t.Fatalf("%d goroutines with %d connections waiting to send CONNECT, %d before", got, n, base)
+		}
+		for _, c := range conns {
+			if f := c.ExpectError(); f.Header.Get("message") != "connect timeout" {
+				t.Fatalf("ERROR %q, want connect timeout", f.Header.Get("message"))
+			}
+		}
+		waitSessions(t, e, 0)
+	})
+}
+
 // The same load with GoroutinePerConnection keeps a goroutine per session:
 // the test above would see it.
 func TestGoroutinePerConnectionKeepsReaders(t *testing.T) {

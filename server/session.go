@@ -66,7 +66,8 @@ type session struct {
 	seq       atomic.Uint64 // message-id counter
 	readStop  atomic.Bool   // the writer has finished; reads must end soon
 	connected bool
-	endedByUs bool // the reader stopped by choice, not because the peer went
+	connectBy time.Time // when CONNECT must have come by (ConnectTimeout)
+	endedByUs bool      // the reader stopped by choice, not because the peer went
 
 	// Outbound queue, guarded by mu.
 	mu        sync.Mutex
@@ -132,14 +133,15 @@ func (s *session) heartbeatOut() time.Duration { return time.Duration(s.hbOut.Lo
 
 // serve runs the session until the connection ends, then cleans up. src is
 // the transport's byte stream. With a poller, serve returns as soon as the
-// connected session waits for input, and reading resumes on a goroutine
-// the poller starts.
+// session waits for input, and reading resumes on a goroutine the poller
+// starts.
 func (s *session) serve(src io.Reader) {
 	s.logger().Debug("session opened", "remote", s.conn.RemoteAddr().String(), "transport", s.t.name())
 	s.src = src
 	s.rd = frame.NewReader(&deadlineReader{s: s, r: src}, s.srv.cfg.ConnectLimits)
 	s.park.F = s.resumeRead
-	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.ConnectTimeout))
+	s.connectBy = time.Now().Add(s.srv.cfg.ConnectTimeout)
+	s.conn.SetReadDeadline(s.connectBy)
 	s.read()
 }
 
@@ -237,21 +239,27 @@ func (d *deadlineReader) WaitRead() error {
 	return d.s.waitInput()
 }
 
-// arm sets the read deadline for the next read.
+// arm sets the read deadline for the next read: CONNECT's until the
+// session is connected (set again, as parking takes it off), then twice
+// the client's heart-beat interval.
 func (d *deadlineReader) arm() {
 	s := d.s
-	if s.connected && !s.readStop.Load() {
-		if s.hbIn > 0 {
-			s.conn.SetReadDeadline(time.Now().Add(2 * s.hbIn))
-		} else {
-			s.conn.SetReadDeadline(time.Time{})
-		}
-		// The writer may have stopped reads (readStop, then a short
-		// deadline) between the check and the line above, whose deadline
-		// would then keep the reader alive: look again.
-		if s.readStop.Load() {
-			s.conn.SetReadDeadline(time.Now().Add(lingerTime))
-		}
+	if s.readStop.Load() {
+		return
+	}
+	switch {
+	case !s.connected:
+		s.conn.SetReadDeadline(s.connectBy)
+	case s.hbIn > 0:
+		s.conn.SetReadDeadline(time.Now().Add(2 * s.hbIn))
+	default:
+		s.conn.SetReadDeadline(time.Time{})
+	}
+	// The writer may have stopped reads (readStop, then a short deadline)
+	// between the check and the line above, whose deadline would then
+	// keep the reader alive: look again.
+	if s.readStop.Load() {
+		s.conn.SetReadDeadline(time.Now().Add(lingerTime))
 	}
 }
 
