@@ -27,6 +27,10 @@ type load struct {
 	dest, sendDest string
 }
 
+// idleHeartbeat is what the idle load's connections offer and send: what
+// @stomp/stompjs, the browsers' client, does by default.
+const idleHeartbeat = 10 * time.Second
+
 // conns is the connections the load holds at once.
 func (l load) conns() int { return l.subs + l.pubs }
 
@@ -168,6 +172,8 @@ func benchArgs(c *config, s *server, l load) []string {
 		args = append(args, "-send-dest", l.sendDest)
 	}
 	switch l.mode {
+	case "idle":
+		args = append(args, "-heartbeat", idleHeartbeat.String())
 	case "rate":
 		args = append(args, "-rate", strconv.FormatFloat(c.rate, 'g', -1, 64))
 	case "window", "rooms":

@@ -20,7 +20,7 @@ func TestBenchArgs(t *testing.T) {
 	s := &server{name: "x", url: "ws://127.0.0.1:1/chat-app", pid: 42, login: "guest", passcode: "guest"}
 	idle := benchArgs(c, s, load{mode: "idle", subs: 19000})
 	for name, want := range map[string]string{"-subs": "19000", "-pubs": "0", "-window": "", "-rate": "", "-rooms": "",
-		"-dest": "", "-send-dest": "", "-pid": "42", "-login": "guest"} {
+		"-dest": "", "-send-dest": "", "-pid": "42", "-login": "guest", "-heartbeat": "10s"} {
 		if got := flagValue(idle, name); got != want {
 			t.Errorf("idle: %s %q, want %q in %q", name, got, want, idle)
 		}
@@ -28,7 +28,7 @@ func TestBenchArgs(t *testing.T) {
 	app := load{mode: "window", subs: 1000, pubs: 1, window: 10, dest: "/topic/echo.%d", sendDest: "/app/echo/%d"}
 	args := benchArgs(c, s, app)
 	for name, want := range map[string]string{"-subs": "1000", "-pubs": "1", "-window": "10",
-		"-dest": "/topic/echo.%d", "-send-dest": "/app/echo/%d", "-rate": ""} {
+		"-dest": "/topic/echo.%d", "-send-dest": "/app/echo/%d", "-rate": "", "-heartbeat": ""} {
 		if got := flagValue(args, name); got != want {
 			t.Errorf("%v: %s %q, want %q in %q", app, name, got, want, args)
 		}

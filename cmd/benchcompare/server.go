@@ -125,7 +125,8 @@ func startRabbit(ctx context.Context, c *config) (*server, error) {
 stomp.listeners.tcp.1 = 127.0.0.1:%d
 web_stomp.tcp.ip = 127.0.0.1
 web_stomp.tcp.port = %d
-# Idle connections send no heart-beats; cowboy would close them after 60 s.
+# Only the idle load's connections send heart-beats; cowboy would close the
+# others after 60 s without traffic.
 web_stomp.ws_opts.idle_timeout = 3600000
 loopback_users.guest = true
 # RabbitMQ takes STOMP's host header as the virtual host, and stompbench

@@ -33,6 +33,8 @@ type bench struct {
 	socketErrors  atomic.Uint64
 	logged        atomic.Int64
 
+	beatEvery atomic.Int64 // the heart-beat interval negotiated, by the first to (heartbeat.go)
+
 	begin    chan struct{} // closed when publishing starts
 	stopping atomic.Bool   // publishing is over
 	closing  atomic.Bool   // connections are being closed on purpose

@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stompbox/stompbox/bench/refserver"
+	"github.com/stompbox/stompbox/broker"
 	"github.com/stompbox/stompbox/frame"
+	"github.com/stompbox/stompbox/server"
 )
 
 // startRef serves the reference server in-process on loopback.
@@ -139,6 +143,52 @@ func lossyProxy(t *testing.T, c net.Conn, addr string) {
 		}
 		if _, err := c.Write(b); err != nil {
 			return
+		}
+	}
+}
+
+// With -heartbeat, connections offer heart-beats and send them: a server
+// that closes clients silent for twice the interval keeps every idle one.
+func TestHeartbeatsKeepIdleConnections(t *testing.T) {
+	srv := server.New(server.Config{Broker: broker.NewMemory(), HeartBeatSend: 100 * time.Millisecond,
+		HeartBeatReceive: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	o, err := parseOptions([]string{"-url", "tcp://" + ln.Addr().String(), "-subs", "10", "-pubs", "0",
+		"-heartbeat", "100ms", "-duration", "1s", "-q"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := run(context.Background(), o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Connect.Connections != 10 || r.SocketErrors != 0 || r.ErrorFrames != 0 {
+		t.Fatalf("%d connected, %d socket errors, %d ERROR frames: want 10, 0, 0", r.Connect.Connections, r.SocketErrors, r.ErrorFrames)
+	}
+	if r.Options.Heartbeat != "100ms" {
+		t.Fatalf("report's heartbeat %q", r.Options.Heartbeat)
+	}
+}
+
+func TestBeatEvery(t *testing.T) {
+	for _, tc := range []struct {
+		cx        time.Duration
+		connected string
+		want      time.Duration
+	}{
+		{10 * time.Second, "10000,10000", 10 * time.Second},
+		{time.Second, "10000,5000", 5 * time.Second}, // the server asks for less often
+		{10 * time.Second, "10000,0", 0},             // the server wants none
+		{0, "10000,10000", 0},                        // we offered none
+		{time.Second, "", 0},                         // STOMP 1.0: no header
+	} {
+		if got := beatEvery(tc.cx, tc.connected); got != tc.want {
+			t.Errorf("beatEvery(%v, %q) = %v, want %v", tc.cx, tc.connected, got, tc.want)
 		}
 	}
 }

@@ -23,9 +23,10 @@ type conn struct {
 	b    *bench
 	id   int
 	room int
-	pub  int         // publisher number, or -1
-	recv bool        // subscribed: counts deliveries
-	ok   atomic.Bool // connected (and subscribed)
+	pub  int           // publisher number, or -1
+	recv bool          // subscribed: counts deliveries
+	ok   atomic.Bool   // connected (and subscribed)
+	beat time.Duration // how often it sends a heart-beat; 0: never (heartbeat.go)
 
 	c    net.Conn
 	ws   bool
@@ -75,7 +76,7 @@ func (c *conn) dial(ctx context.Context) (time.Duration, error) {
 	deadline, _ := ctx.Deadline()
 	c.c.SetDeadline(deadline)
 
-	kv := []string{frame.HdrAcceptVersion, "1.2,1.1,1.0", frame.HdrHost, hostOf(o.url), frame.HdrHeartBeat, "0,0"}
+	kv := []string{frame.HdrAcceptVersion, "1.2,1.1,1.0", frame.HdrHost, hostOf(o.url), frame.HdrHeartBeat, heartbeatHeader(o.heartbeat)}
 	if o.login != "" {
 		kv = append(kv, frame.HdrLogin, o.login)
 	}
@@ -90,6 +91,9 @@ func (c *conn) dial(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	took := time.Since(t0)
+	if c.beat = beatEvery(o.heartbeat, f.Header.Get(frame.HdrHeartBeat)); c.beat > 0 {
+		c.b.beatEvery.CompareAndSwap(0, int64(c.beat))
+	}
 	if v, ok := frame.ParseVersion(f.Header.Get(frame.HdrVersion)); ok {
 		c.rd.SetVersion(v)
 	} else {

@@ -31,6 +31,7 @@ type options struct {
 	dialers     int
 	timeout     time.Duration
 	quiet       bool
+	heartbeat   time.Duration
 
 	ws   bool   // from url's scheme
 	addr string // host:port for tcp://
@@ -59,6 +60,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.connectRate, "connect-rate", 0, "new connections a second; 0 means as fast as -dialers allow")
 	fs.IntVar(&o.dialers, "dialers", 64, "connections being opened at once")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on each connection's handshake, CONNECT and SUBSCRIBE")
+	fs.DurationVar(&o.heartbeat, "heartbeat", 0, "heart-beats offered both ways in CONNECT, and sent at the interval the server agrees to (as @stomp/stompjs does, at 10s); 0 offers none")
 	fs.BoolVar(&o.quiet, "q", false, "no progress lines on stderr")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {

@@ -42,6 +42,8 @@ type optionsSummary struct {
 	Window   int     `json:"window,omitempty"`
 	Size     int     `json:"size"`
 	Duration string  `json:"duration"`
+	// Heartbeat is the interval offered both ways (-heartbeat), if any.
+	Heartbeat string `json:"heartbeat,omitempty"`
 }
 
 func (o *options) summary() optionsSummary {
@@ -53,6 +55,9 @@ func (o *options) summary() optionsSummary {
 		s.Mode, s.Window = "window", o.window
 	default:
 		s.Mode, s.Rate = "rate", o.rate
+	}
+	if o.heartbeat > 0 {
+		s.Heartbeat = o.heartbeat.String()
 	}
 	return s
 }

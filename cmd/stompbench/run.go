@@ -27,7 +27,12 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 	srv.sample(&srv.before)
 	self0, _ := readUsage(0)
 
-	// Connect and subscribe everyone.
+	// Connect and subscribe everyone, beating meanwhile.
+	bctx, stopBeats := context.WithCancel(ctx)
+	defer stopBeats()
+	if o.heartbeat > 0 {
+		go b.beat(bctx)
+	}
 	pctx, stopProgress := context.WithCancel(ctx)
 	t0 := time.Now()
 	go b.progress(pctx, func() string {
