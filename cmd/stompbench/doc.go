@@ -21,6 +21,11 @@
 // message is stamped with the time it was due, not when it went out, so
 // a publisher that falls behind shows as latency instead of hiding it.
 //
+// With -heartbeat D every connection offers heart-beats every D both ways
+// in its CONNECT, as @stomp/stompjs does with 10 s, and sends its own at
+// the interval the server agrees to (one goroutine sends them all); the
+// idle load of make bench-compare uses 10 s.
+//
 // With -pid it reads the server's /proc/PID/stat and status before
 // connecting, once connected, and around the publishing: server CPU per
 // delivery and resident memory per connection. It reports its own CPU per
