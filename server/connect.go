@@ -31,7 +31,9 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 
 	info := &Session{ID: s.id, Transport: s.t.name(), Remote: s.conn.RemoteAddr().String()}
 	if cfg.OnConnect != nil {
+		s.enterApp() // an authenticator may ask a database or a remote service
 		user, err := cfg.OnConnect(s.ctx, &ConnectRequest{Header: f.Header.Clone(), Request: s.req, Remote: info.Remote})
+		s.leaveApp()
 		if err != nil {
 			s.logger().Info("connect refused", "err", err)
 			return denied("connect", "", err)
