@@ -45,7 +45,11 @@ func (s *session) onConnect(f *frame.Frame) *ProtocolError {
 	s.ctx = &sessionContext{Context: s.ctx, s: s}
 	s.user.Store(&info.User)
 	if s.srv.reg.add(s) && s.srv.userRouter != nil {
+		waits := s.enterBroker() // a remote broker: a binding to make
 		s.srv.userRouter.Online(info.User)
+		if waits {
+			s.leaveApp()
+		}
 	}
 
 	s.ver.Store(uint32(v))

@@ -115,7 +115,11 @@ func (s *session) send(f *frame.Frame) bool {
 // made with the batch's others (flush.go), not by a writer goroutine
 // started, and lingering, for one reply.
 func (s *session) reply(f *frame.Frame) bool {
-	return s.enqueueFrom(outFrame{head: frame.AppendFrame(nil, f, s.version()), text: true}, s)
+	o := outFrame{head: frame.AppendFrame(nil, f, s.version()), text: true}
+	if s.rc == nil {
+		return s.enqueue(o) // no direct writes (TLS): a writer, at once
+	}
+	return s.enqueueFrom(o, s)
 }
 
 // fail sends the ERROR frame for err (past the queue limit, as the last

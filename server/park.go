@@ -93,7 +93,10 @@ func (s *session) waitInput() error {
 		}
 		return os.ErrDeadlineExceeded
 	}
-	if s.srv.poller != nil && !s.noPark && !s.readStop.Load() {
+	if s.readStop.Load() {
+		return errReadStopped // its deadline may be gone (CONNECT clears it)
+	}
+	if s.srv.poller != nil && !s.noPark {
 		return errParked
 	}
 	return waitReadable(s.conn)

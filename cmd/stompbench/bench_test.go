@@ -175,6 +175,55 @@ func TestHeartbeatsKeepIdleConnections(t *testing.T) {
 	}
 }
 
+// A connection the server drops is counted once: the heart-beats stop
+// going to it, rather than adding an error each interval.
+func TestHeartbeatsStopOnADeadConnection(t *testing.T) {
+	srv := server.New(server.Config{Broker: broker.NewMemory(), HeartBeatSend: 100 * time.Millisecond,
+		HeartBeatReceive: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(up)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	// A proxy that cuts the first connection once it is well under way.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for first := true; ; first = false {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", up.Addr().String())
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go io.Copy(u, c)
+			go io.Copy(c, u)
+			if first {
+				time.AfterFunc(500*time.Millisecond, func() { c.Close(); u.Close() })
+			}
+		}
+	}()
+	o, err := parseOptions([]string{"-url", "tcp://" + ln.Addr().String(), "-subs", "3", "-pubs", "0", "-dialers", "1",
+		"-heartbeat", "100ms", "-duration", "2s", "-q"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := run(context.Background(), o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Connect.Connections != 3 || r.SocketErrors != 1 {
+		t.Fatalf("%d connected, %d socket errors: want 3 and 1 (the cut connection, once)", r.Connect.Connections, r.SocketErrors)
+	}
+}
+
 func TestBeatEvery(t *testing.T) {
 	for _, tc := range []struct {
 		cx        time.Duration

@@ -27,6 +27,7 @@ type conn struct {
 	recv bool          // subscribed: counts deliveries
 	ok   atomic.Bool   // connected (and subscribed)
 	beat time.Duration // how often it sends a heart-beat; 0: never (heartbeat.go)
+	dead atomic.Bool   // its reader ended, or a beat failed: no more beats
 
 	c    net.Conn
 	ws   bool
@@ -149,6 +150,11 @@ func truncate(b []byte) string {
 func (c *conn) writeFrame(op byte, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(op, payload)
+}
+
+// writeLocked is writeFrame with c.wmu held.
+func (c *conn) writeLocked(op byte, payload []byte) error {
 	if !c.ws {
 		_, err := c.c.Write(payload)
 		return err
@@ -181,6 +187,7 @@ func (c *conn) writeBatch(b []byte, ends []int) error {
 // readLoop reads until the connection ends, counting what arrives.
 func (c *conn) readLoop() {
 	b := c.b
+	defer c.dead.Store(true) // no more heart-beats to it
 	var f frame.Frame
 	var ends []int
 	for {

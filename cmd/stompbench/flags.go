@@ -103,6 +103,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-window %d: negative", o.window)
 	case o.duration <= 0:
 		return fmt.Errorf("-duration %v: must be positive", o.duration)
+	case o.heartbeat < 0 || o.heartbeat > 0 && o.heartbeat < time.Millisecond:
+		return fmt.Errorf("-heartbeat %v: 0 (none), or 1ms or more", o.heartbeat)
 	case o.dialers < 1:
 		return fmt.Errorf("-dialers %d: need at least one", o.dialers)
 	}

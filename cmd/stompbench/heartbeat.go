@@ -36,6 +36,17 @@ func beatEvery(cx time.Duration, connected string) time.Duration {
 	return max(cx, time.Duration(ms)*time.Millisecond)
 }
 
+// tryWrite writes a heart-beat unless the connection is writing already
+// (which is as good as a beat), so that one connection the server does not
+// read holds up nobody else's beats.
+func (c *conn) tryWrite(eol []byte) error {
+	if !c.wmu.TryLock() {
+		return nil
+	}
+	defer c.wmu.Unlock()
+	return c.writeLocked(wsconn.OpText, eol)
+}
+
 // beat sends heart-beats on every connection that negotiated them until
 // ctx ends or the connections are being closed.
 func (b *bench) beat(ctx context.Context) {
@@ -54,10 +65,11 @@ func (b *bench) beat(ctx context.Context) {
 			if b.closing.Load() {
 				return
 			}
-			if !c.ok.Load() || c.beat == 0 {
+			if !c.ok.Load() || c.beat == 0 || c.dead.Load() {
 				continue
 			}
-			if err := c.writeFrame(wsconn.OpText, eol); err != nil && !b.closing.Load() {
+			if err := c.tryWrite(eol); err != nil && !b.closing.Load() {
+				c.dead.Store(true) // counted once: its reader sees the end too
 				b.socketError(c, err)
 			}
 		}

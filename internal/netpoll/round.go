@@ -53,8 +53,9 @@ func (r *Round) Shared() bool { return r != nil && r.live.Load() > 1 }
 // Leave ends the caller's part in the round. If others still run in it,
 // the round holds the caller's items (add appends them to the list it is
 // given) and Leave returns nil, false. Else the caller is the last, or the
-// others are blocked: Leave returns what the round holds, and true, and
-// the caller does its own items and these. If the round stalled, Leave
+// others are blocked (or were, and the poller went on): Leave returns
+// what the round holds, and true, and the caller does its own items and
+// these. If the round stalled, Leave
 // returns nil, true: the caller does its own. Should the round stall
 // while it holds items, stalled is called with them, on the poller's
 // goroutine: it must not wait.
@@ -66,7 +67,9 @@ func (r *Round) Leave(add func([]any) []any, stalled func([]any)) (held []any, k
 	switch {
 	case r.broken:
 		return nil, true
-	case live <= r.blocked:
+	case live <= r.blocked || r.quiet == nil:
+		// Nobody else runs, or did not a moment ago and the poller went
+		// on: nothing would watch what the round held.
 		r.checkQuiet()
 		held, r.held = r.held, nil
 		return held, true

@@ -181,3 +181,21 @@ func TestPollerWakesReadySocketsInOneRound(t *testing.T) {
 	}
 	close(gate)
 }
+
+// Once the poller has gone on (everyone was blocked), nothing watches the
+// round for a stall: it holds nobody's items after that, even when some
+// of its goroutines run again.
+func TestRoundHoldsNothingOnceThePollerWentOn(t *testing.T) {
+	r := newRound(3)
+	r.Block()
+	r.Block()
+	if held := r.Block(); held != nil {
+		t.Fatalf("nothing was held, got %v", held)
+	}
+	waitReturns(t, r, "the poller waits for a round whose goroutines are all blocked")
+	r.Unblock()
+	r.Unblock() // two run again, one is still blocked
+	if held, keep := r.Leave(hold("a"), noStall); !keep || held != nil {
+		t.Fatalf("leaving after the poller went on: got %v, %v; want nothing, true (keep its own)", held, keep)
+	}
+}
