@@ -147,9 +147,23 @@ func lossyProxy(t *testing.T, c net.Conn, addr string) {
 	}
 }
 
-// With -heartbeat, connections offer heart-beats and send them: a server
-// that closes clients silent for twice the interval keeps every idle one.
-func TestHeartbeatsKeepIdleConnections(t *testing.T) {
+// mustRun runs stompbench quietly with args and returns its report.
+func mustRun(t *testing.T, args ...string) *report {
+	t.Helper()
+	o, err := parseOptions(append(args, "-q"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := run(context.Background(), o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// startBeating serves stompbox over TCP with 100 ms heart-beats both ways
+// (a client silent for 200 ms is closed) and returns its address.
+func startBeating(t *testing.T) string {
 	srv := server.New(server.Config{Broker: broker.NewMemory(), HeartBeatSend: 100 * time.Millisecond,
 		HeartBeatReceive: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -158,15 +172,14 @@ func TestHeartbeatsKeepIdleConnections(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	o, err := parseOptions([]string{"-url", "tcp://" + ln.Addr().String(), "-subs", "10", "-pubs", "0",
-		"-heartbeat", "100ms", "-duration", "1s", "-q"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := run(context.Background(), o, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return ln.Addr().String()
+}
+
+// With -heartbeat, connections offer heart-beats and send them: a server
+// that closes clients silent for twice the interval keeps every idle one.
+func TestHeartbeatsKeepIdleConnections(t *testing.T) {
+	addr := startBeating(t)
+	r := mustRun(t, "-url", "tcp://"+addr, "-subs", "10", "-pubs", "0", "-heartbeat", "100ms", "-duration", "1s")
 	if r.Connect.Connections != 10 || r.SocketErrors != 0 || r.ErrorFrames != 0 {
 		t.Fatalf("%d connected, %d socket errors, %d ERROR frames: want 10, 0, 0", r.Connect.Connections, r.SocketErrors, r.ErrorFrames)
 	}
@@ -178,14 +191,7 @@ func TestHeartbeatsKeepIdleConnections(t *testing.T) {
 // A connection the server drops is counted once: the heart-beats stop
 // going to it, rather than adding an error each interval.
 func TestHeartbeatsStopOnADeadConnection(t *testing.T) {
-	srv := server.New(server.Config{Broker: broker.NewMemory(), HeartBeatSend: 100 * time.Millisecond,
-		HeartBeatReceive: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(up)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	up := startBeating(t)
 	// A proxy that cuts the first connection once it is well under way.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -198,7 +204,7 @@ func TestHeartbeatsStopOnADeadConnection(t *testing.T) {
 			if err != nil {
 				return
 			}
-			u, err := net.Dial("tcp", up.Addr().String())
+			u, err := net.Dial("tcp", up)
 			if err != nil {
 				c.Close()
 				continue
@@ -210,15 +216,8 @@ func TestHeartbeatsStopOnADeadConnection(t *testing.T) {
 			}
 		}
 	}()
-	o, err := parseOptions([]string{"-url", "tcp://" + ln.Addr().String(), "-subs", "3", "-pubs", "0", "-dialers", "1",
-		"-heartbeat", "100ms", "-duration", "2s", "-q"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := run(context.Background(), o, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRun(t, "-url", "tcp://"+ln.Addr().String(), "-subs", "3", "-pubs", "0", "-dialers", "1",
+		"-heartbeat", "100ms", "-duration", "2s")
 	if r.Connect.Connections != 3 || r.SocketErrors != 1 {
 		t.Fatalf("%d connected, %d socket errors: want 3 and 1 (the cut connection, once)", r.Connect.Connections, r.SocketErrors)
 	}
