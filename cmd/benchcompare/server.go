@@ -57,16 +57,10 @@ func kindOf(name string) kind {
 }
 
 func startStompbox(ctx context.Context, c *config) (*server, error) {
-	dir, err := os.MkdirTemp("", "benchcompare-stompbox-")
-	if err != nil {
-		return nil, err
-	}
-	port := rabbittest.FreePort()
-	s := &server{name: "stompbox", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
-	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "stompbox"),
-		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-data", filepath.Join(dir, "data"),
-		"-max-connections", "30000", "-max-connections-per-ip", "30000", "-log-level", "warn"}
-	return s, s.run(ctx, exec.Command("taskset", args...), port)
+	return startBin(ctx, c, "stompbox", func(dir string) []string {
+		return []string{"-data", filepath.Join(dir, "data"),
+			"-max-connections", "30000", "-max-connections-per-ip", "30000", "-log-level", "warn"}
+	})
 }
 
 // startParity starts examples/parity, the stompbox library with a
@@ -74,26 +68,25 @@ func startStompbox(ctx context.Context, c *config) (*server, error) {
 // body unchanged to /topic/echo.{room}. Its clock pushes once an hour,
 // not every second, so they do not interfere.
 func startParity(ctx context.Context, c *config) (*server, error) {
-	dir, err := os.MkdirTemp("", "benchcompare-parity-")
-	if err != nil {
-		return nil, err
-	}
-	port := rabbittest.FreePort()
-	s := &server{name: "parity", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
-	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "parity"),
-		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-clock", "1h"}
-	return s, s.run(ctx, exec.Command("taskset", args...), port)
+	return startBin(ctx, c, "parity", func(string) []string { return []string{"-clock", "1h"} })
 }
 
 func startRefserver(ctx context.Context, c *config) (*server, error) {
-	dir, err := os.MkdirTemp("", "benchcompare-refserver-")
+	return startBin(ctx, c, "refserver", func(string) []string { return []string{"-log-level", "warn"} })
+}
+
+// startBin starts bin/name, one of this repository's servers, pinned to
+// the server's CPU and serving /chat-app on a free loopback port, with
+// the flags flags gives for its temporary directory.
+func startBin(ctx context.Context, c *config, name string, flags func(dir string) []string) (*server, error) {
+	dir, err := os.MkdirTemp("", "benchcompare-"+name+"-")
 	if err != nil {
 		return nil, err
 	}
 	port := rabbittest.FreePort()
-	s := &server{name: "refserver", dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
-	args := []string{"-c", c.serverCPU, filepath.Join(c.bin, "refserver"),
-		"-addr", fmt.Sprintf("127.0.0.1:%d", port), "-log-level", "warn"}
+	s := &server{name: name, dir: dir, url: fmt.Sprintf("ws://127.0.0.1:%d/chat-app", port)}
+	args := append([]string{"-c", c.serverCPU, filepath.Join(c.bin, name),
+		"-addr", fmt.Sprintf("127.0.0.1:%d", port)}, flags(dir)...)
 	return s, s.run(ctx, exec.Command("taskset", args...), port)
 }
 
